@@ -1,0 +1,91 @@
+/**
+ * Composes the functions into one Hono app under `/v1`, with the cross-cutting middleware:
+ * request ids, secure headers, CORS, body limit, request timeout, problem+json errors, and the
+ * OpenAPI document with its docs page.
+ *
+ * @module
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timeout } from "hono/timeout";
+import { FUNCTIONS } from "./functions/mod.ts";
+import type { AppEnv } from "./functions/http/app_env.ts";
+import { renderDocsPage } from "./functions/http/docs_page.ts";
+import { notFound, onError, validationHook } from "./functions/http/problem_response.ts";
+import { Problem } from "./shared/problem.ts";
+import type { Services } from "./shared/services.ts";
+
+/** The version reported in the OpenAPI document. */
+export const API_VERSION = "0.1.0";
+
+/**
+ * Builds the app over `services`, mounting `functions` (all by default, or the names in the
+ * config's `functions`).
+ *
+ * @throws {RangeError} when the config names a function this build does not ship.
+ */
+export function createApp(
+  services: Services,
+  functions: Readonly<Record<string, OpenAPIHono<AppEnv>>> = FUNCTIONS,
+): OpenAPIHono<AppEnv> {
+  const { http } = services.config;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(secureHeaders());
+  if (http.corsOrigins.length > 0) {
+    app.use(cors({
+      origin: http.corsOrigins.includes("*") ? "*" : [...http.corsOrigins],
+      allowHeaders: ["content-type", "authorization", "x-request-id"],
+      exposeHeaders: ["x-request-id", "retry-after"],
+      maxAge: 600,
+    }));
+  }
+  app.use(async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
+  app.use(bodyLimit({
+    maxSize: http.maxBodyBytes,
+    onError: () => {
+      throw new Problem(413, `Request body exceeds the limit of ${http.maxBodyBytes} bytes`, {
+        slug: "body-too-large",
+        extensions: { limit: http.maxBodyBytes },
+      });
+    },
+  }));
+  app.use(timeout(
+    http.requestTimeoutMs,
+    () => new HTTPException(503, { message: `No answer within ${http.requestTimeoutMs} ms` }),
+  ));
+
+  const selected = services.config.functions ?? Object.keys(functions);
+  for (const name of selected) {
+    const fn = functions[name];
+    if (fn === undefined) {
+      throw new RangeError(
+        `Unknown function "${name}": expected one of ${Object.keys(functions).join(", ")}`,
+      );
+    }
+    app.route("/v1", fn);
+  }
+
+  const info = {
+    title: "Stave",
+    version: API_VERSION,
+    description: "Read sheet music from photos and find it again.",
+  };
+  app.doc31("/v1/openapi.json", { openapi: "3.1.0", info });
+  app.get("/v1/docs", (c) => {
+    const document = app.getOpenAPI31Document({ openapi: "3.1.0", info });
+    return c.html(renderDocsPage(document as never, "/v1/openapi.json"));
+  });
+  app.get("/", (c) => c.redirect("/v1/docs"));
+  return app;
+}

@@ -1,0 +1,12 @@
+/**
+ * Every edge function, by name. Each is a Hono app mounted under `/v1`; a deployment may mount
+ * any subset (`STAVE_FUNCTIONS`), since none keeps state across requests besides caches.
+ *
+ * @module
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./http/app_env.ts";
+import { health } from "./health.ts";
+
+/** The functions this build ships. */
+export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = { health };

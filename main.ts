@@ -1,0 +1,35 @@
+/**
+ * Starts Stave: reads the configuration once, opens the services (migrating the database),
+ * serves the app on `$PORT`, and shuts down cleanly on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+import { createApp } from "./app.ts";
+import { ConfigError, loadConfig } from "./shared/config.ts";
+import { openServices } from "./shared/services.ts";
+
+if (import.meta.main) {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+  const services = await openServices(config);
+  const app = createApp(services);
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: ({ hostname, port }) => console.log(`Stave listening on http://${hostname}:${port}/`),
+  }, app.fetch);
+
+  const stop = async () => {
+    await server.shutdown();
+    await services.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}

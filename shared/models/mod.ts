@@ -1,0 +1,10 @@
+/**
+ * Stave's model runtime: the manifest, onnxruntime sessions (web or node) and the registry
+ * that loads, verifies and caches them.
+ *
+ * @module
+ */
+
+export * from "./manifest.ts";
+export * from "./onnx_runtime.ts";
+export * from "./model_registry.ts";

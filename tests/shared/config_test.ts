@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../shared/config.ts";
+
+Deno.test("loadConfig() gives the embedded defaults for an empty environment", () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8000);
+  assert.equal(config.host, "127.0.0.1");
+  assert.deepEqual(config.database, { kind: "pglite", dir: "data/pg" });
+  assert.deepEqual(config.store, { kind: "local", root: "data/objects" });
+  assert.deepEqual(config.models, { kind: "local", dir: "models" });
+  assert.deepEqual(config.onnx, { backend: "web", webgpu: false, threads: 1 });
+  assert.deepEqual(config.http.corsOrigins, []);
+  assert.equal(config.functions, undefined);
+});
+
+Deno.test("loadConfig() returns a deeply frozen object", () => {
+  const config = loadConfig({});
+  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(config.http));
+  assert.throws(() => {
+    (config.http as { maxBodyBytes: number }).maxBodyBytes = 1;
+  }, TypeError);
+});
+
+Deno.test("loadConfig() reads a Postgres URL, S3 store and S3 models", () => {
+  const config = loadConfig({
+    STAVE_DATA_DIR: "/srv/stave",
+    STAVE_DATABASE_URL: "postgres://stave:pw@db:5432/stave",
+    STAVE_S3_BUCKET: "stave-objects",
+    STAVE_S3_PREFIX: "uploads/",
+    STAVE_S3_ENDPOINT: "http://127.0.0.1:4569",
+    STAVE_S3_ACCESS_KEY_ID: "id",
+    STAVE_S3_SECRET_ACCESS_KEY: "secret",
+    STAVE_MODELS: "s3://stave-models/v1",
+    STAVE_FUNCTIONS: "health, recognize",
+    STAVE_CORS_ORIGINS: "https://app.stave.test,http://localhost:5173",
+  });
+  assert.deepEqual(config.database, { kind: "postgres", url: "postgres://stave:pw@db:5432/stave" });
+  assert.equal(config.store.kind, "s3");
+  if (config.store.kind === "s3") {
+    assert.equal(config.store.bucket, "stave-objects");
+    assert.equal(config.store.prefix, "uploads/");
+    assert.equal(config.store.s3.forcePathStyle, true);
+    assert.equal(config.store.s3.region, "us-east-1");
+  }
+  assert.equal(config.models.kind, "s3");
+  if (config.models.kind === "s3") {
+    assert.equal(config.models.bucket, "stave-models");
+    assert.equal(config.models.prefix, "v1");
+  }
+  assert.deepEqual(config.functions, ["health", "recognize"]);
+  assert.deepEqual(config.http.corsOrigins, ["https://app.stave.test", "http://localhost:5173"]);
+});
+
+const bad: [Record<string, string>, string, RegExp][] = [
+  [{ PORT: "eighty" }, "PORT", /expected an integer, got "eighty"/],
+  [{ PORT: "70000" }, "PORT", /expected 0\.\.65535/],
+  [{ STAVE_DATABASE_URL: "mysql://x" }, "STAVE_DATABASE_URL", /postgres:\/\//],
+  [{ STAVE_S3_BUCKET: "Bad_Bucket" }, "STAVE_S3_BUCKET", /not a valid bucket name/],
+  [{ STAVE_S3_BUCKET: "ok-bucket", STAVE_S3_ENDPOINT: "not a url" }, "STAVE_S3_ENDPOINT", /URL/],
+  [
+    { STAVE_S3_BUCKET: "ok-bucket", STAVE_S3_ACCESS_KEY_ID: "id" },
+    "STAVE_S3_SECRET_ACCESS_KEY",
+    /both/,
+  ],
+  [{ STAVE_MODELS: "s3://" }, "STAVE_MODELS", /s3:\/\/bucket\/prefix/],
+  [{ STAVE_ONNX_BACKEND: "cuda" }, "STAVE_ONNX_BACKEND", /expected web or node/],
+  [{ STAVE_WEBGPU: "maybe" }, "STAVE_WEBGPU", /true or false/],
+  [{ STAVE_ORT_THREADS: "0" }, "STAVE_ORT_THREADS", /1\.\.64/],
+  [{ STAVE_MAX_BODY_BYTES: "-1" }, "STAVE_MAX_BODY_BYTES", /integer/],
+  [{ STAVE_CORS_ORIGINS: "app.stave.test" }, "STAVE_CORS_ORIGINS", /not an origin/],
+];
+
+for (const [env, key, message] of bad) {
+  Deno.test(`loadConfig() rejects ${key}=${Object.values(env).at(-1)} naming the variable`, () => {
+    assert.throws(() => loadConfig(env), (caught: unknown) => {
+      assert.ok(caught instanceof ConfigError);
+      assert.equal(caught.key, key);
+      assert.match(caught.message, new RegExp(`^Invalid configuration ${key}: `));
+      assert.match(caught.message, message);
+      return true;
+    });
+  });
+}
+
+Deno.test("loadConfig() treats blank values as unset", () => {
+  const config = loadConfig({ PORT: " ", STAVE_DATABASE_URL: "" });
+  assert.equal(config.port, 8000);
+  assert.equal(config.database.kind, "pglite");
+});
