@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Tables } from "./schema.ts";
+import { sha256Hex } from "../sha256.ts";
 import { splitSqlStatements } from "./sql_statements.ts";
 
 /** One migration file. */
@@ -27,11 +28,6 @@ export const MIGRATIONS_DIR: URL = new URL("../../migrations/", import.meta.url)
 const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 // An arbitrary constant shared by every Stave instance: the key of the migration lock.
 const LOCK_KEY = 7_423_1;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Reads the migrations in `dir`, sorted by number.

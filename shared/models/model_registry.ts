@@ -6,6 +6,7 @@
  */
 
 import type { Config, OnnxBackend } from "../config.ts";
+import { sha256Hex } from "../sha256.ts";
 import { createObjectStore } from "../storage/mod.ts";
 import { type Manifest, type ModelEntry, parseManifest } from "./manifest.ts";
 import {
@@ -89,11 +90,6 @@ export class ModelIntegrityError extends Error {
     this.model = model;
     this.file = file;
   }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {

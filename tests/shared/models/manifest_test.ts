@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ModelEntry, parseManifest } from "../../../shared/models/manifest.ts";
 import { FIXTURES } from "../../fixtures/models/tiny_model.ts";
+import { sha256Hex } from "../../../shared/sha256.ts";
 
 const fixture = JSON.parse(await Deno.readTextFile(join(FIXTURES, "manifest.json")));
 
@@ -10,11 +11,6 @@ function withModel(edit: (model: Record<string, unknown>) => void): unknown {
   const copy = structuredClone(fixture);
   edit(copy.models[0]);
   return copy;
-}
-
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 Deno.test("parseManifest() accepts the fixture manifest, typed and frozen", () => {

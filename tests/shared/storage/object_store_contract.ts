@@ -10,6 +10,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
 } from "../../../shared/storage/mod.ts";
+import { sha256Hex as sha256 } from "../../../shared/sha256.ts";
 
 /** A fresh, empty store and how to dispose of it. */
 export interface StoreFixture {
@@ -55,12 +56,6 @@ export function noise(size: number, seed = 1): Uint8Array {
     bytes[i] = state >>> 24;
   }
   return bytes;
-}
-
-/** Hex sha256 of `bytes`. */
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Every item of `list`, in order. */
