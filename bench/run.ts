@@ -42,9 +42,7 @@ async function coldStarts() {
   const dataDir = await Deno.makeTempDir({ prefix: "stave-bench-" });
   try {
     await timeStart(main, { STAVE_DATA_DIR: dataDir }, "/v1/health");
-    const existing = await repeat(() =>
-      timeStart(main, { STAVE_DATA_DIR: dataDir }, "/v1/health")
-    );
+    const existing = await repeat(() => timeStart(main, { STAVE_DATA_DIR: dataDir }, "/v1/health"));
     return { bare, fresh, existing };
   } finally {
     await Deno.remove(dataDir, { recursive: true });
