@@ -8,6 +8,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Hook } from "@hono/zod-openapi";
+import { ImageFormatError } from "../../shared/image/image_header.ts";
 import { ModelIntegrityError, ModelNotFoundError } from "../../shared/models/mod.ts";
 import { Problem, type ProblemDocument } from "../../shared/problem.ts";
 import { InvalidObjectKeyError } from "../../shared/storage/mod.ts";
@@ -38,6 +39,11 @@ export function toProblem(error: unknown): Problem | undefined {
   }
   if (error instanceof InvalidObjectKeyError) {
     return new Problem(400, error.message, { slug: "invalid-key", cause: error });
+  }
+  if (error instanceof ImageFormatError) {
+    return error.unsupported
+      ? new Problem(415, error.message, { slug: "unsupported-image", cause: error })
+      : new Problem(422, error.message, { slug: "unreadable-image", cause: error });
   }
   if (error instanceof ModelNotFoundError || error instanceof ModelIntegrityError) {
     // The deployment's models are at fault, not the request: the client may retry later.

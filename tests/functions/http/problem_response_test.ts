@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { toProblem } from "../../../functions/http/problem_response.ts";
 import { mediaType } from "../../../functions/http/media_type.ts";
 import { ModelIntegrityError, ModelNotFoundError } from "../../../shared/models/mod.ts";
+import { ImageFormatError } from "../../../shared/image/image_header.ts";
 import { Problem } from "../../../shared/problem.ts";
 import { InvalidObjectKeyError, validateObjectKey } from "../../../shared/storage/mod.ts";
 
@@ -34,6 +35,11 @@ Deno.test("toProblem() maps an invalid object key to a 400 naming the key", () =
 Deno.test("toProblem() maps missing or corrupt models to 503", () => {
   assert.equal(toProblem(new ModelNotFoundError("omr", ["tiny"]))?.status, 503);
   assert.equal(toProblem(new ModelIntegrityError("omr", "omr.onnx", "bad sha256"))?.status, 503);
+});
+
+Deno.test("toProblem() maps unsupported images to 415 and unreadable ones to 422", () => {
+  assert.equal(toProblem(new ImageFormatError("Unsupported image format GIF", true))?.status, 415);
+  assert.equal(toProblem(new ImageFormatError("Corrupt PNG", false))?.status, 422);
 });
 
 Deno.test("toProblem() leaves unknown errors to the 500 path", () => {
