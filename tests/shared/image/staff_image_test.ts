@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import type { GrayImage } from "../../../shared/image/gray_image.ts";
+import {
+  deskew,
+  estimateSkew,
+  findStaff,
+  otsuThreshold,
+  prepareStaff,
+  resize,
+  stretchContrast,
+} from "../../../shared/image/staff_image.ts";
+import { Problem } from "../../../shared/problem.ts";
+
+const FRAMING = { height: 64, staffFraction: 0.25, staffCentre: 0.5, maxWidth: 2000 };
+
+/** A 600x200 page with a staff (lines at rows 80..120) tilted by `degrees`, and noteheads. */
+function drawnStaff(degrees = 0, paper = 255, ink = 0): GrayImage {
+  const width = 600, height = 200;
+  const data = new Uint8Array(width * height).fill(paper);
+  const slope = Math.tan(degrees * Math.PI / 180);
+  const put = (x: number, y: number) => {
+    const row = Math.round(y + (x - width / 2) * slope);
+    if (row >= 0 && row < height) data[row * width + x] = ink;
+  };
+  for (let line = 0; line < 5; line++) {
+    for (let x = 30; x < 570; x++) {
+      put(x, 80 + line * 10);
+      put(x, 81 + line * 10);
+    }
+  }
+  for (let note = 0; note < 8; note++) {
+    const cx = 80 + note * 60, cy = 85 + (note % 4) * 5;
+    for (let x = cx - 6; x <= cx + 6; x++) {
+      for (let y = cy - 4; y <= cy + 4; y++) {
+        if (((x - cx) / 6) ** 2 + ((y - cy) / 4) ** 2 <= 1) put(x, y);
+      }
+    }
+    for (let y = cy - 30; y < cy; y++) put(cx + 6, y);
+  }
+  return { width, height, data };
+}
+
+Deno.test("otsuThreshold() separates ink from paper", () => {
+  const t = otsuThreshold(drawnStaff(0, 230, 40));
+  assert.ok(t >= 40 && t < 230, `threshold ${t}`);
+});
+
+Deno.test("estimateSkew() measures a small rotation and deskew() undoes it", () => {
+  for (const degrees of [-3, 0, 2]) {
+    const tilted = drawnStaff(degrees);
+    const estimate = estimateSkew(tilted);
+    assert.ok(Math.abs(estimate - degrees) <= 0.25, `${degrees}° estimated as ${estimate}°`);
+    const staff = findStaff(deskew(tilted, estimate));
+    assert.ok(Math.abs(staff.top - 80.5) <= 2.5 && Math.abs(staff.bottom - 120.5) <= 2.5);
+  }
+});
+
+Deno.test("findStaff() finds the five lines and the ink's extent", () => {
+  const staff = findStaff(drawnStaff());
+  assert.ok(Math.abs(staff.top - 80.5) <= 1);
+  assert.ok(Math.abs(staff.bottom - 120.5) <= 1);
+  assert.equal(staff.left, 30);
+  assert.equal(staff.right, 569);
+});
+
+Deno.test("findStaff() answers 422 for an image without a staff", () => {
+  const blank = { width: 100, height: 50, data: new Uint8Array(5000).fill(255) };
+  const lines = drawnStaff();
+  // Keep only three of the five lines: not a staff.
+  lines.data.fill(255, 100 * 600, 200 * 600);
+  for (const image of [blank, lines]) {
+    assert.throws(() => findStaff(image), (error: unknown) => {
+      assert.ok(error instanceof Problem);
+      assert.equal(error.status, 422);
+      assert.match(error.message, /No staff found/);
+      return true;
+    });
+  }
+});
+
+Deno.test("prepareStaff() frames the staff at the trained fraction and height", () => {
+  const prepared = prepareStaff(drawnStaff(1.5, 200, 60), FRAMING);
+  assert.equal(prepared.image.height, 64);
+  assert.ok(Math.abs(prepared.skewDegrees - 1.5) <= 0.25);
+  // The staff (40 px of 160 px crop) spans 25 % of the 64 rows, centred: rows 24..40.
+  const located = findStaff(prepared.image);
+  assert.ok(Math.abs(located.top - 24) <= 2, `top ${located.top}`);
+  assert.ok(Math.abs(located.bottom - 40) <= 2, `bottom ${located.bottom}`);
+  // Contrast was stretched: paper is white again.
+  assert.equal(prepared.image.data[0], 255);
+});
+
+Deno.test("resize() keeps flat images flat and averages when shrinking", () => {
+  const flat = { width: 10, height: 10, data: new Uint8Array(100).fill(77) };
+  assert.ok(resize(flat, 3, 7).data.every((v) => v === 77));
+  const stripes = { width: 4, height: 1, data: Uint8Array.from([0, 255, 0, 255]) };
+  const half = resize(stripes, 2, 1);
+  assert.ok(half.data.every((v) => Math.abs(v - 128) <= 40), `${[...half.data]}`);
+});
+
+Deno.test("stretchContrast() maps the 1st-99th percentiles to black and white", () => {
+  const data = Uint8Array.from({ length: 1000 }, (_, i) => 100 + (i % 51));
+  const out = stretchContrast({ width: 1000, height: 1, data });
+  assert.equal(Math.min(...out.data), 0);
+  assert.equal(Math.max(...out.data), 255);
+});
