@@ -1,0 +1,1 @@
+"""Offline PyTorch training, export and evaluation jobs for Stave's models."""

@@ -1,0 +1,144 @@
+"""SRU forms, model shapes, CTC loss, decoding, config and data parsing."""
+
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.train import ctc
+from models.train.augment import camera
+from models.train.omr_config import make_config, parse_set
+from models.train.omr_data import read_tokens
+from models.train.omr_model import OmrModel, frames_for_width, sru_scan_loop, sru_scan_parallel
+from models.train.omr import ctc_losses
+from models.train.quantize_omr import _fake_quant_input
+
+
+def small_model() -> OmrModel:
+    torch.manual_seed(0)
+    return OmrModel(height=64, channels=[8, 16, 16, 32], blocks=[1, 1, 1, 1], hidden=16,
+                    sru_layers=2, dropout=0.0, fuse_channels=8,
+                    vocab_sizes={"semantic": 11, "agnostic": 7}).eval()
+
+
+class SruTest(unittest.TestCase):
+    def test_parallel_form_equals_loop(self):
+        torch.manual_seed(1)
+        for steps in (1, 15, 16, 17, 250, 1000):
+            fz = torch.randn(steps, 2, 5, dtype=torch.float64) * 4
+            b = torch.randn(steps, 2, 5, dtype=torch.float64)
+            loop = sru_scan_loop(torch.sigmoid(fz), b)
+            par = sru_scan_parallel(fz, b)
+            self.assertLess(float((loop - par).abs().max()), 1e-10, steps)
+            par32 = sru_scan_parallel(fz.float(), b.float())
+            self.assertLess(float((loop.float() - par32).abs().max()), 1e-4, steps)
+
+    def test_parallel_form_is_finite_at_extremes(self):
+        for value in (-80.0, 80.0):
+            fz = torch.full((600, 1, 3), value)
+            out = sru_scan_parallel(fz, torch.ones(600, 1, 3))
+            self.assertTrue(torch.isfinite(out).all())
+            ref = sru_scan_loop(torch.sigmoid(fz), torch.ones(600, 1, 3))
+            self.assertLess(float((out - ref).abs().max()), 1e-3)
+
+    def test_model_modes_agree(self):
+        model = small_model()
+        x = torch.rand(2, 1, 64, 203)
+        with torch.no_grad():
+            a = model(x)
+            model.set_sru_mode("parallel")
+            b = model(x)
+        for head in ("semantic", "agnostic"):
+            self.assertLess(float((a[head] - b[head]).abs().max()), 1e-5)
+
+
+class ModelTest(unittest.TestCase):
+    def test_shapes(self):
+        model = small_model()
+        for width in (4, 37, 256, 801):
+            out = model(torch.rand(1, 1, 64, width))
+            self.assertEqual(tuple(out["semantic"].shape), (frames_for_width(width), 1, 12))
+            self.assertEqual(tuple(out["agnostic"].shape), (frames_for_width(width), 1, 8))
+
+    def test_ctc_loss_finite_and_backward(self):
+        model = small_model().train()
+        cfg = make_config({})
+        x = torch.rand(2, 1, 64, 128)
+        labels = {"semantic": (torch.tensor([1, 2, 3, 4, 5]), torch.tensor([3, 2])),
+                  # the second label is longer than its frames: zero_infinity keeps it finite
+                  "agnostic": (torch.tensor([1] * 40), torch.tensor([5, 35]))}
+        total, parts = ctc_losses(model(x), torch.tensor([128, 40]), labels, cfg)
+        self.assertTrue(torch.isfinite(total))
+        total.backward()
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        self.assertTrue(grads and all(torch.isfinite(g).all() for g in grads))
+
+
+class CtcTest(unittest.TestCase):
+    def test_greedy_merges_repeats_and_drops_blanks(self):
+        path = [0, 3, 3, 0, 3, 2, 2, 0]
+        logp = np.log(np.eye(5)[path] * 0.9 + 0.02)
+        self.assertEqual(ctc.greedy(logp), [3, 3, 2])
+
+    def test_beam_finds_the_more_probable_label(self):
+        # Greedy picks blank twice, but "1" summed over paths is more likely.
+        p = np.array([[0.4, 0.3, 0.3], [0.4, 0.3, 0.3]])
+        self.assertEqual(ctc.greedy(np.log(p)), [])
+        self.assertEqual(ctc.beam(np.log(p), width=4), [1])
+
+    def test_edit_distance(self):
+        self.assertEqual(ctc.edit_distance("kitten", "sitting"), 3)
+        d, ops = ctc.edit_ops(["a", "b", "c"], ["a", "x", "c", "d"])
+        self.assertEqual(d, 2)
+        self.assertEqual(ops, [("sub", "b", "x"), ("ins", None, "d")])
+
+
+class ConfigTest(unittest.TestCase):
+    def test_rejects_unknown_keys(self):
+        with self.assertRaisesRegex(KeyError, "Unknown config keys \\['lrr'\\]"):
+            make_config({"lrr": 0.1})
+
+    def test_rejects_wrong_types(self):
+        with self.assertRaises(TypeError):
+            make_config({"batch_size": "16"})
+        with self.assertRaises(TypeError):
+            make_config({"augment": 1})
+        self.assertEqual(make_config({"lr": 1}).lr, 1.0)
+
+    def test_shipped_configs_load(self):
+        from models.train.omr_config import load_config
+        for name in ("omr_cpu", "omr_gpu", "omr_smoke"):
+            load_config(f"models/train/configs/{name}.json")
+
+    def test_parse_set(self):
+        self.assertEqual(parse_set(["epochs=3", "data_dir=data/x", "channels=[1,2,3,4]"]),
+                         {"epochs": 3, "data_dir": "data/x", "channels": [1, 2, 3, 4]})
+
+
+class DataTest(unittest.TestCase):
+    def test_read_tokens_tabs_newlines_trailing(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "a.semantic"
+            p.write_text("clef-G2\tbarline\t\nnote-C4_quarter\n")
+            self.assertEqual(read_tokens(p), ["clef-G2", "barline", "note-C4_quarter"])
+
+    def test_camera_is_seeded(self):
+        img = np.full((64, 300), 255, np.uint8)
+        img[20:44:5] = 0
+        a = camera(img, np.random.default_rng(7))
+        b = camera(img, np.random.default_rng(7))
+        self.assertTrue(np.array_equal(a, b))
+        self.assertEqual(a.shape[0], 64)
+
+    def test_fake_quant_matches_dynamic_quantize_linear(self):
+        x = torch.tensor([-1.0, 0.0, 0.5, 2.0])
+        scale = 3.0 / 255
+        zero = round(1.0 / scale)
+        expect = (torch.clamp(torch.round(x / scale) + zero, 0, 255) - zero) * scale
+        self.assertTrue(torch.allclose(_fake_quant_input(x), expect))
+
+
+if __name__ == "__main__":
+    unittest.main()
