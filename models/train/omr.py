@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from . import ctc
 from .omr_config import OmrConfig, load_config
 from .export_omr import export, load_torch
-from .omr_data import HEADS, OmrDataset, frame_check, make_loader, read_vocab
+from .omr_data import HEADS, OmrDataset, frame_check, make_loader, training_vocab
 from .omr_model import OmrModel, frames_for_width
 
 CSV_FIELDS = ["epoch", "step", "elapsed_s", "lr", "train_loss", "train_loss_semantic",
@@ -158,8 +158,13 @@ def main(argv: List[str] | None = None) -> None:
     print(f"device {device}, threads {torch.get_num_threads()}, amp {amp_dtype}, run {run_dir}")
 
     # --- data ------------------------------------------------------------------------------
-    vocabs = {h: read_vocab(cfg.path(getattr(cfg, f"vocab_{h}"))) for h in HEADS}
     root = cfg.path(cfg.data_dir)
+    last_path = run_dir / "last.pt"
+    if args.resume and last_path.exists():
+        # A resumed run keeps the vocabulary its weights were trained with.
+        vocabs = load_torch(last_path, "cpu")["vocabs"]
+    else:
+        vocabs = {h: training_vocab(cfg.path(getattr(cfg, f"vocab_{h}")), root, h) for h in HEADS}
     common = dict(vocabs=vocabs, height=cfg.height, max_width=cfg.max_width,
                   unknown=cfg.unknown_tokens)
     train_ds = OmrDataset(root, cfg.train_split, augment=cfg.augment,
@@ -200,7 +205,7 @@ def main(argv: List[str] | None = None) -> None:
         pct_start=cfg.warmup)
     scaler = torch.cuda.amp.GradScaler(enabled=amp_dtype == torch.float16 and device.type == "cuda")
     epoch, step, batch_in_epoch, best = 0, 0, 0, math.inf
-    last_path, best_path = run_dir / "last.pt", run_dir / "best.pt"
+    best_path = run_dir / "best.pt"
     if args.resume:
         if not last_path.exists():
             raise FileNotFoundError(f"Cannot resume: {str(last_path)!r} does not exist")

@@ -8,6 +8,7 @@ with tokens outside the vocabulary are counted and reported, and skipped or refu
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,23 @@ def read_vocab(path: Path) -> List[str]:
     tokens = [t.strip() for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
     if len(set(tokens)) != len(tokens):
         raise ValueError(f"Invalid vocabulary {str(path)!r}: repeated tokens")
+    return tokens
+
+
+def training_vocab(reference: Path, data_dir: Path, head: str) -> List[str]:
+    """The reference (PrIMuS) vocabulary, then the tokens the data manifest lists as outside it.
+
+    PrIMuS's lists hold only the combinations its incipits happened to use (no `note-Gb2_eighth`,
+    no `keySignature-CbM`); our corpus has valid music beyond them, recorded by the data pipeline
+    under `tokens.outOfVocabulary.<head>`. Appending them (sorted) keeps every reference index.
+    """
+    tokens = read_vocab(reference)
+    manifest = data_dir / "manifest.json"
+    if manifest.exists():
+        extra = json.loads(manifest.read_text(encoding="utf-8")).get("tokens", {}) \
+            .get("outOfVocabulary", {}).get(head, {})
+        known = set(tokens)
+        tokens += sorted(t for t in extra if t not in known)
     return tokens
 
 
