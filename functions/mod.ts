@@ -7,6 +7,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./http/app_env.ts";
 import { health } from "./health.ts";
+import { recognize } from "./recognize.ts";
 
 /** The functions this build ships. */
-export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = { health };
+export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = { health, recognize };

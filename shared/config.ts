@@ -82,6 +82,15 @@ export interface Config {
     /** Upper bound on the time one request may take, in milliseconds. */
     readonly requestTimeoutMs: number;
   };
+  /** Staff recognition settings. */
+  readonly recognize: {
+    /** Manifest name of the OMR model used by default. */
+    readonly model: string;
+    /** Largest image (width x height) decoded; checked from the header, before decoding. */
+    readonly maxPixels: number;
+    /** Largest beam width a request may ask for. */
+    readonly maxBeamWidth: number;
+  };
   /** Functions mounted under `/v1`; `undefined` means all of them. */
   readonly functions?: readonly string[];
 }
@@ -239,6 +248,11 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       maxBodyBytes: integer(env, "STAVE_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024 ** 3),
       corsOrigins,
       requestTimeoutMs: integer(env, "STAVE_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    },
+    recognize: {
+      model: text(env, "STAVE_OMR_MODEL") ?? "omr-int8",
+      maxPixels: integer(env, "STAVE_MAX_IMAGE_PIXELS", 40_000_000, 1, 1_000_000_000),
+      maxBeamWidth: integer(env, "STAVE_MAX_BEAM_WIDTH", 32, 1, 1024),
     },
     functions: list(env, "STAVE_FUNCTIONS"),
   };
