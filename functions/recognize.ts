@@ -39,7 +39,7 @@ const Result = z.object({
     ctcMs: z.number(),
   }),
   model: z.object({ name: z.string(), version: z.string(), sha256: z.string() }),
-  staff: z.object({ skewDegrees: z.number(), width: z.number() }),
+  staff: z.object({ skewDegrees: z.number(), width: z.number(), located: z.boolean() }),
 }).openapi("Recognition");
 
 const Query = z.object({

@@ -59,8 +59,13 @@ export interface Recognition {
   };
   /** The model that answered. */
   readonly model: { readonly name: string; readonly version: string; readonly sha256: string };
-  /** What preprocessing found. */
-  readonly staff: { readonly skewDegrees: number; readonly width: number };
+  /** What preprocessing found: the rotation undone, the input width, and whether the staff's
+   * lines were located (else the image was read whole as a tight staff crop). */
+  readonly staff: {
+    readonly skewDegrees: number;
+    readonly width: number;
+    readonly located: boolean;
+  };
 }
 
 /** Framing used when a manifest does not record the one its training data had. */
@@ -149,6 +154,10 @@ export async function recognizeStaff(
       ctcMs: round(t4 - t3),
     },
     model: { name: entry.name, version: entry.version, sha256: entry.sha256 },
-    staff: { skewDegrees: prepared.skewDegrees, width: prepared.image.width },
+    staff: {
+      skewDegrees: prepared.skewDegrees,
+      width: prepared.image.width,
+      located: prepared.staff !== null,
+    },
   };
 }

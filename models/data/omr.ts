@@ -3,6 +3,7 @@
  */
 import { parseVocabulary } from "../../shared/music/semantic_tokens.ts";
 import type { PieceRef, Pools, SampleInfo } from "./generate.ts";
+import { measureFraming } from "./framing.ts";
 import { buildManifest } from "./manifest.ts";
 import { IMAGE_HEIGHT } from "./render.ts";
 import { listSourceFiles, type SourceFile } from "./sources.ts";
@@ -187,8 +188,12 @@ export async function runOmr(o: OmrOptions): Promise<ReturnType<typeof buildMani
       made,
       workers: o.workers,
     });
+    // Where the staff sits in the images, measured by the staff finder inference uses.
+    const framing = (manifest.splits.train ?? 0) > 0
+      ? await measureFraming(o.out, "train", 500)
+      : undefined;
     const tmp = `${o.out}/manifest.json.tmp`;
-    Deno.writeTextFileSync(tmp, JSON.stringify(manifest, null, 1));
+    Deno.writeTextFileSync(tmp, JSON.stringify({ ...manifest, framing }, null, 1));
     Deno.renameSync(tmp, `${o.out}/manifest.json`);
     console.error(
       `done: ${samples.length} staves (${made} made) in ${

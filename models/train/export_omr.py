@@ -93,6 +93,16 @@ def write_parity(model: OmrModel, cfg: OmrConfig, path: Path) -> None:
     path.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
+def data_framing(cfg: OmrConfig) -> Dict:
+    """Where the staff sits in the training images (`framing` of the data manifest, measured by
+    the same staff finder /v1/recognize uses), so inference crops photos the same way."""
+    manifest = cfg.path(cfg.data_dir) / "manifest.json"
+    if not manifest.exists():
+        return {}
+    framing = json.loads(manifest.read_text(encoding="utf-8")).get("framing") or {}
+    return {k: framing[k] for k in ("staffFraction", "staffCentre") if k in framing}
+
+
 def _entry(name: str, cfg: OmrConfig, onnx_path: Path, manifest_dir: Path,
            vocabs: Dict[str, List[str]], metrics: Dict, data: Dict,
            quantization: str, variant_of: Optional[str]) -> Dict:
@@ -117,7 +127,8 @@ def _entry(name: str, cfg: OmrConfig, onnx_path: Path, manifest_dir: Path,
                        "resize": "to height, keep aspect ratio, bilinear",
                        "normalize": "x = (255 - gray) / 255 (ink 1, paper 0)",
                        "padValue": 0, "frameWidth": 4, "frames": "floor(floor(width / 2) / 2)",
-                       "blank": 0, "outputs": "log-probabilities per frame"},
+                       "blank": 0, "outputs": "log-probabilities per frame",
+                       "maxWidth": cfg.max_width, **data_framing(cfg)},
         "metrics": metrics,
         "data": data,
     }

@@ -52,18 +52,26 @@ export function otsuThreshold(image: GrayImage): number {
 }
 
 /** Rows' ink counts after shearing columns by `slope` (rows per column). */
-function shearedProfile(ink: Uint8Array, width: number, height: number, slope: number) {
+function shearedProfile(ink: Float32Array, width: number, height: number, slope: number) {
   const profile = new Float64Array(height);
   for (let x = 0; x < width; x++) {
     const shift = Math.round((x - width / 2) * slope);
     for (let y = 0; y < height; y++) {
-      if (ink[y * width + x]) {
-        const row = y - shift;
-        if (row >= 0 && row < height) profile[row]! += 1;
-      }
+      const row = y - shift;
+      if (row >= 0 && row < height) profile[row]! += ink[y * width + x]!;
     }
   }
   return profile;
+}
+
+/**
+ * Per pixel, how dark it is between the paper's level (0) and the ink's (1). Thin antialiased
+ * staff lines are grey: weighing them beats thresholding them away.
+ */
+export function darkness(image: GrayImage): Float32Array {
+  const [paper, ink] = levels(image, otsuThreshold(image));
+  const span = Math.max(1, paper - ink);
+  return Float32Array.from(image.data, (v) => Math.min(1, Math.max(0, (paper - v) / span)));
 }
 
 /**
@@ -71,8 +79,7 @@ function shearedProfile(ink: Uint8Array, width: number, height: number, slope: n
  * shear that makes the row profile of the ink sharpest (largest sum of squares).
  */
 export function estimateSkew(image: GrayImage, maxDegrees = 5, stepDegrees = 0.25): number {
-  const threshold = otsuThreshold(image);
-  const ink = image.data.map((v) => (v <= threshold ? 1 : 0));
+  const ink = darkness(image);
   let best = 0, bestScore = -1;
   for (let degrees = -maxDegrees; degrees <= maxDegrees + 1e-9; degrees += stepDegrees) {
     const profile = shearedProfile(
@@ -109,6 +116,28 @@ export function deskew(image: GrayImage, degrees: number): GrayImage {
 }
 
 /**
+ * Median levels of the pixels above (paper) and at or below (ink) `threshold`; a side with no
+ * pixels takes the other side's level, so a flat image has no contrast.
+ */
+function levels(image: GrayImage, threshold: number): [number, number] {
+  const histogram = new Float64Array(256);
+  for (const v of image.data) histogram[v]! += 1;
+  const median = (from: number, to: number): number | undefined => {
+    let total = 0;
+    for (let v = from; v <= to; v++) total += histogram[v]!;
+    let seen = 0;
+    for (let v = from; v <= to; v++) {
+      seen += histogram[v]!;
+      if (total > 0 && seen >= total / 2) return v;
+    }
+    return undefined;
+  };
+  const paper = median(threshold + 1, 255);
+  const ink = median(0, threshold);
+  return [paper ?? ink!, ink ?? paper!];
+}
+
+/**
  * Finds the staff: five evenly spaced rows of long ink runs. With several staves, the one with
  * the most line ink wins.
  *
@@ -117,27 +146,38 @@ export function deskew(image: GrayImage, degrees: number): GrayImage {
 export function findStaff(image: GrayImage): StaffLocation {
   const { width, height, data } = image;
   const threshold = otsuThreshold(image);
+  const ink = darkness(image);
   const profile = new Float64Array(height);
   for (let y = 0; y < height; y++) {
-    let count = 0;
-    for (let x = 0; x < width; x++) if (data[y * width + x]! <= threshold) count++;
-    profile[y] = count / width;
+    let sum = 0;
+    for (let x = 0; x < width; x++) sum += ink[y * width + x]!;
+    profile[y] = sum / width;
   }
-  const peak = Math.max(...profile);
-  // Line rows: well above the row median, and a real share of the width.
+  // A line row is much darker than the lightest row near it; rows crossed only by notes,
+  // stems and beams are not (their darkness changes slowly from row to row).
+  const reach = Math.max(3, Math.round(height / 40));
+  const score = profile.map((v, y) => {
+    let floor = v;
+    for (let k = Math.max(0, y - reach); k <= Math.min(height - 1, y + reach); k++) {
+      floor = Math.min(floor, profile[k]!);
+    }
+    return v - floor;
+  });
+  const peak = Math.max(...score);
   const lineRows: number[] = [];
   for (let y = 0; y < height; y++) {
-    if (profile[y]! >= Math.max(0.35 * peak, 0.2)) lineRows.push(y);
+    if (score[y]! >= Math.max(0.45 * peak, 0.08)) lineRows.push(y);
   }
-  // Merge adjacent rows into lines (thick lines span several rows).
-  const lines: { centre: number; weight: number }[] = [];
+  // Merge runs of consecutive rows into lines (thick or antialiased lines span several rows).
+  const lines: { centre: number; weight: number; end: number }[] = [];
   for (const y of lineRows) {
     const last = lines.at(-1);
-    if (last !== undefined && y - last.centre <= 2) {
+    if (last !== undefined && y === last.end + 1) {
       last.centre = (last.centre * last.weight + y * profile[y]!) / (last.weight + profile[y]!);
       last.weight += profile[y]!;
+      last.end = y;
     } else {
-      lines.push({ centre: y, weight: profile[y]! });
+      lines.push({ centre: y, weight: profile[y]!, end: y });
     }
   }
   let best: { top: number; bottom: number; weight: number } | undefined;
@@ -152,9 +192,7 @@ export function findStaff(image: GrayImage): StaffLocation {
     }
   }
   if (best === undefined) {
-    throw new Problem(422, "No staff found: the image has no five evenly spaced staff lines", {
-      slug: "no-staff",
-    });
+    throw noStaff("the image has no five evenly spaced staff lines");
   }
   const top = Math.round(best.top), bottom = Math.round(best.bottom);
   // Horizontal extent: columns with ink inside the staff band.
@@ -225,40 +263,59 @@ export function stretchContrast(image: GrayImage): GrayImage {
   return { ...image, data };
 }
 
+/** Below this paper-to-ink difference an image is blank. */
+const MIN_CONTRAST = 24;
+
+function noStaff(reason: string): Problem {
+  return new Problem(422, `No staff found: ${reason}`, { slug: "no-staff" });
+}
+
+/** Crops `image` around `staff` so the staff sits where `framing` says training put it. */
+function cropToFraming(image: GrayImage, staff: StaffLocation, framing: StaffFraming): GrayImage {
+  const staffHeight = Math.max(4, staff.bottom - staff.top);
+  const height = Math.round(staffHeight / framing.staffFraction);
+  const top = Math.round((staff.top + staff.bottom) / 2 - framing.staffCentre * height);
+  const margin = Math.round(staffHeight * 0.5);
+  const left = Math.max(0, staff.left - margin);
+  const right = Math.min(image.width - 1, staff.right + margin);
+  const width = right - left + 1;
+  const data = new Uint8Array(width * height).fill(255);
+  for (let y = 0; y < height; y++) {
+    const sy = top + y;
+    if (sy < 0 || sy >= image.height) continue;
+    data.set(image.data.subarray(sy * image.width + left, sy * image.width + right + 1), y * width);
+  }
+  return { width, height, data };
+}
+
 /**
  * The whole chain for one staff: deskew, locate, crop to the training framing, stretch
- * contrast, resize to the input height.
+ * contrast, resize to the input height. A wide strip whose lines cannot be resolved (a tight,
+ * low-resolution crop of one staff) is read whole, as the training images are; `staff` is then
+ * `null`.
  *
- * @throws {Problem} 422 when the image holds no staff.
+ * @throws {Problem} 422 when the image is blank, or holds no staff and is no staff strip.
  */
 export function prepareStaff(image: GrayImage, framing: StaffFraming): {
   readonly image: GrayImage;
   readonly skewDegrees: number;
-  readonly staff: StaffLocation;
+  readonly staff: StaffLocation | null;
 } {
+  const [paper, ink] = levels(image, otsuThreshold(image));
+  if (paper - ink < MIN_CONTRAST) throw noStaff("the image is blank");
   const skewDegrees = estimateSkew(image);
   const straight = deskew(image, skewDegrees);
-  const staff = findStaff(straight);
-  const staffHeight = Math.max(4, staff.bottom - staff.top);
-  const cropHeight = Math.round(staffHeight / framing.staffFraction);
-  const cropTop = Math.round((staff.top + staff.bottom) / 2 - framing.staffCentre * cropHeight);
-  const margin = Math.round(staffHeight * 0.5);
-  const left = Math.max(0, staff.left - margin);
-  const right = Math.min(straight.width - 1, staff.right + margin);
-  const cropWidth = right - left + 1;
-  const crop = new Uint8Array(cropWidth * cropHeight).fill(255);
-  for (let y = 0; y < cropHeight; y++) {
-    const sy = cropTop + y;
-    if (sy < 0 || sy >= straight.height) continue;
-    crop.set(
-      straight.data.subarray(sy * straight.width + left, sy * straight.width + right + 1),
-      y * cropWidth,
-    );
+  let staff: StaffLocation | null = null;
+  try {
+    staff = findStaff(straight);
+  } catch (error) {
+    if (!(error instanceof Problem) || straight.width < 2 * straight.height) throw error;
   }
-  const contrasted = stretchContrast({ width: cropWidth, height: cropHeight, data: crop });
+  const crop = staff === null ? straight : cropToFraming(straight, staff, framing);
+  const contrasted = stretchContrast(crop);
   const width = Math.min(
     framing.maxWidth,
-    Math.max(8, Math.round(cropWidth * framing.height / cropHeight)),
+    Math.max(8, Math.round(crop.width * framing.height / crop.height)),
   );
   return { image: resize(contrasted, width, framing.height), skewDegrees, staff };
 }

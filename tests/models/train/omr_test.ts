@@ -12,6 +12,9 @@ import { parseManifest } from "../../../shared/models/manifest.ts";
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
 const PIPELINE = `${ROOT}models/data/omr.ts`;
+/** One real ABC collection: enough staves for a smoke run, parsed in seconds (not all sources). */
+const SOURCE = new URL("../../../../shared/data/melodies/irish-folk/0001-0050.abc", import.meta.url)
+  .pathname;
 const TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 
 async function run(cmd: string, args: string[]): Promise<string> {
@@ -41,6 +44,8 @@ Deno.test({
     const tmp = await Deno.makeTempDir({ prefix: "omr_train_" });
     try {
       // The data pipeline; with 12 staves every one may land in train, so validate on train.
+      await Deno.mkdir(`${tmp}/src/irish-folk`, { recursive: true });
+      await Deno.copyFile(SOURCE, `${tmp}/src/irish-folk/0001-0050.abc`);
       await run(Deno.execPath(), [
         "run",
         "-A",
@@ -51,6 +56,10 @@ Deno.test({
         "12",
         "--seed",
         "3",
+        "--sources",
+        `${tmp}/src`,
+        "--cache",
+        `${tmp}/cache`,
       ]);
       const base = [
         "-m",

@@ -104,3 +104,27 @@ Deno.test("stretchContrast() maps the 1st-99th percentiles to black and white", 
   assert.equal(Math.min(...out.data), 0);
   assert.equal(Math.max(...out.data), 255);
 });
+
+Deno.test("prepareStaff() reads a strip without resolvable lines whole, as training did", () => {
+  // 400x40: ink blobs on a line-less strip (a low-resolution staff crop).
+  const data = new Uint8Array(400 * 40).fill(230);
+  for (let x = 20; x < 380; x += 30) data.fill(20, 20 * 400 + x, 20 * 400 + x + 8);
+  const prepared = prepareStaff({ width: 400, height: 40, data }, FRAMING);
+  assert.equal(prepared.staff, null);
+  assert.equal(prepared.image.height, 64);
+  assert.equal(prepared.image.width, 640);
+});
+
+Deno.test("prepareStaff() answers 422 for a blank image or a line-less non-strip", () => {
+  const blank = { width: 400, height: 40, data: new Uint8Array(400 * 40).fill(250) };
+  const square = { width: 100, height: 100, data: new Uint8Array(100 * 100).fill(240) };
+  square.data.fill(10, 50 * 100 + 20, 50 * 100 + 60);
+  for (const [image, reason] of [[blank, /blank/], [square, /five evenly spaced/]] as const) {
+    assert.throws(() => prepareStaff(image, FRAMING), (error: unknown) => {
+      assert.ok(error instanceof Problem);
+      assert.equal(error.status, 422);
+      assert.match(error.message, reason);
+      return true;
+    });
+  }
+});
