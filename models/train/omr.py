@@ -160,9 +160,11 @@ def main(argv: List[str] | None = None) -> None:
     # --- data ------------------------------------------------------------------------------
     root = cfg.path(cfg.data_dir)
     last_path = run_dir / "last.pt"
-    if args.resume and last_path.exists():
-        # A resumed run keeps the vocabulary its weights were trained with.
-        vocabs = load_torch(last_path, "cpu")["vocabs"]
+    start_from = last_path if args.resume and last_path.exists() else (
+        cfg.path(cfg.init_from) if cfg.init_from else None)
+    if start_from is not None:
+        # A resumed or warm-started run keeps the vocabulary its weights were trained with.
+        vocabs = load_torch(start_from, "cpu")["vocabs"]
     else:
         vocabs = {h: training_vocab(cfg.path(getattr(cfg, f"vocab_{h}")), root, h) for h in HEADS}
     common = dict(vocabs=vocabs, height=cfg.height, max_width=cfg.max_width,
@@ -218,6 +220,10 @@ def main(argv: List[str] | None = None) -> None:
         best = ckpt["best"]
         set_rng_state(ckpt["rng"])
         print(f"resumed at epoch {epoch}, step {step}, batch {batch_in_epoch}, best {best:.4f}")
+    elif cfg.init_from:
+        # A warm start: the weights of an earlier run, with a fresh optimizer and schedule.
+        model.load_state_dict(load_torch(cfg.path(cfg.init_from), device)["model"])
+        print(f"weights from {cfg.init_from}")
 
     def save(path: Path, metrics: Dict | None = None) -> None:
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),

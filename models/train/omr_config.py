@@ -20,6 +20,7 @@ class OmrConfig:
     # --- run ---
     run_name: str = "omr"  # folder under out_dir for checkpoints and metrics
     out_dir: str = ".train/omr"  # resumable state (git-ignored)
+    init_from: str = ""  # a checkpoint whose weights (and vocabularies) start a new run
     seed: int = 1337  # seeds model init, batch order and augmentation
     device: str = "auto"  # auto (cuda when available), cpu or cuda
     threads: int = 0  # torch intra-op threads on CPU; 0 leaves torch's default

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { parseManifest } from "../../../shared/models/manifest.ts";
+import { sha256Hex } from "../../../shared/sha256.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
@@ -96,11 +97,7 @@ Deno.test({
         assert.equal(entry.task, "omr");
         const bytes = await Deno.readFile(`${tmp}/export/${entry.file}`);
         assert.equal(bytes.length, entry.bytes);
-        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-        assert.equal(
-          entry.sha256,
-          Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""),
-        );
+        assert.equal(entry.sha256, await sha256Hex(bytes));
         assert.equal(entry.vocabularies?.semantic?.[0], "<blank>");
         assert.equal(entry.outputs[0]!.shape[2], entry.vocabularies!.semantic!.length);
       }
@@ -113,6 +110,22 @@ Deno.test({
       const step2 = Number(after[2]!.split(",")[header.indexOf("step")]);
       assert.equal(after[2]!.split(",")[0], "1");
       assert.ok(step2 > Number(row.step), `step ${step2} after ${row.step}`);
+
+      // A warm start: the weights of that run, a fresh schedule, a new run folder.
+      const warm = await run(PYTHON, [
+        ...base,
+        "--set",
+        "epochs=1",
+        "--set",
+        "run_name=warm",
+        "--set",
+        `init_from=${run1}/best.pt`,
+      ]);
+      assert.match(warm, /weights from .*best\.pt/);
+      const warmRows = (await Deno.readTextFile(`${tmp}/train/warm/metrics.csv`)).trim().split(
+        "\n",
+      );
+      assert.equal(warmRows.length, 2, warmRows.join("\n"));
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
