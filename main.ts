@@ -5,18 +5,22 @@
  * @module
  */
 import { createApp } from "./app.ts";
-import { ConfigError, loadConfig } from "./shared/config.ts";
+import { type Config, ConfigError, loadConfig } from "./shared/config.ts";
 import { openServices } from "./shared/services.ts";
 
-if (import.meta.main) {
-  let config;
+/** The configuration, or exit 2 with the `ConfigError` naming the bad variable. */
+export function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     Deno.exit(2);
   }
+}
+
+if (import.meta.main) {
+  const config = configOrExit();
   const services = await openServices(config);
   const app = createApp(services);
   const server = Deno.serve({

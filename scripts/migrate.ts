@@ -4,18 +4,11 @@
  *
  * @module
  */
-import { ConfigError, loadConfig } from "../shared/config.ts";
+import { configOrExit } from "../main.ts";
 import { migrate, openDatabase, readMigrations } from "../shared/db/mod.ts";
 
 if (import.meta.main) {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    Deno.exit(2);
-  }
+  const config = configOrExit();
   const database = await openDatabase(config.database);
   try {
     const applied = await migrate(database.db, await readMigrations());

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { abortable } from "../abortable.ts";
 import type { Config, OnnxBackend } from "../config.ts";
 import { sha256Hex } from "../sha256.ts";
 import { createObjectStore } from "../storage/mod.ts";
@@ -90,16 +91,6 @@ export class ModelIntegrityError extends Error {
     this.model = model;
     this.file = file;
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**

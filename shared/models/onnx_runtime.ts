@@ -8,6 +8,7 @@
  * @module
  */
 
+import { abortable } from "../abortable.ts";
 import type { OnnxBackend } from "../config.ts";
 import { type Dim, formatShape, type TensorDtype, type TensorSpec } from "./manifest.ts";
 
@@ -217,16 +218,6 @@ function matchManifest(
         `model [${list(model)}]`,
     );
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**

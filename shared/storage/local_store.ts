@@ -10,13 +10,14 @@
  */
 
 import { join, resolve, sep } from "node:path";
-import type {
-  ListOptions,
-  ObjectBody,
-  ObjectInfo,
-  ObjectStore,
-  PutBody,
-  PutOptions,
+import {
+  type ListOptions,
+  type ObjectBody,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutBody,
+  type PutOptions,
+  readObjectBytes,
 } from "./object_store.ts";
 import { validateObjectKey, validatePutOptions } from "./object_key.ts";
 import {
@@ -137,9 +138,7 @@ export class LocalObjectStore implements ObjectStore {
 
   /** Reads the whole object into memory. */
   async getBytes(key: string, signal?: AbortSignal): Promise<Uint8Array | null> {
-    const object = await this.get(key, signal);
-    if (object === null) return null;
-    return new Uint8Array(await new Response(object.body).arrayBuffer());
+    return await readObjectBytes(await this.get(key, signal));
   }
 
   /** The object's info from a stat and its sidecar. */

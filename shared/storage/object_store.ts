@@ -71,3 +71,9 @@ export interface ObjectStore {
   /** Releases what the store holds (the S3 client's sockets); optional so fakes need not. */
   close?(): Promise<void>;
 }
+
+/** The whole body of `object` (as `get` returns it) in memory, or `null` when there is none. */
+export async function readObjectBytes(object: ObjectBody | null): Promise<Uint8Array | null> {
+  if (object === null) return null;
+  return new Uint8Array(await new Response(object.body).arrayBuffer());
+}

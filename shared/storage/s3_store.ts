@@ -18,13 +18,14 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { S3Connection } from "../config.ts";
-import type {
-  ListOptions,
-  ObjectBody,
-  ObjectInfo,
-  ObjectStore,
-  PutBody,
-  PutOptions,
+import {
+  type ListOptions,
+  type ObjectBody,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutBody,
+  type PutOptions,
+  readObjectBytes,
 } from "./object_store.ts";
 import { isValidObjectKey, validateObjectKey, validatePutOptions } from "./object_key.ts";
 
@@ -183,9 +184,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Reads the whole object into memory. */
   async getBytes(key: string, signal?: AbortSignal): Promise<Uint8Array | null> {
-    const object = await this.get(key, signal);
-    if (object === null) return null;
-    return new Uint8Array(await new Response(object.body).arrayBuffer());
+    return await readObjectBytes(await this.get(key, signal));
   }
 
   /** HeadObject; a 404 (missing key, or missing bucket, which S3 does not tell apart) is `null`. */
