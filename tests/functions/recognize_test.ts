@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import encodePng from "@jsquash/png/encode.js";
 import { createApp } from "../../app.ts";
+import { grayPng, pngHeaderOnly } from "../support/images.ts";
 import { openTestServices } from "../support/services.ts";
 
 /** The untrained OMR fixture: real structure and vocabularies, meaningless answers. */
@@ -31,17 +31,6 @@ const post = (body: BodyInit, type?: string, query = "") => ({
     headers: type ? { "content-type": type } : {},
   } as RequestInit,
 });
-
-async function png(width: number, height: number, paint: (x: number, y: number) => number) {
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = paint(x, y);
-      data.set([v, v, v, 255], (y * width + x) * 4);
-    }
-  }
-  return new Uint8Array(await encodePng({ width, height, data, colorSpace: "srgb" } as ImageData));
-}
 
 Deno.test("POST /v1/recognize answers tokens, confidences, timing and model for a PNG", async () => {
   const image = await Deno.readFile(PRIMUS_PNG);
@@ -108,38 +97,8 @@ Deno.test("POST /v1/recognize decodes with beam search and renders MEI and SVG",
 
 Deno.test("POST /v1/recognize answers each kind of bad input with a problem naming it", async () => {
   const image = await Deno.readFile(PRIMUS_PNG);
-  const blank = await png(300, 80, () => 255);
-  const bomb = Uint8Array.from([
-    137,
-    80,
-    78,
-    71,
-    13,
-    10,
-    26,
-    10,
-    0,
-    0,
-    0,
-    13,
-    73,
-    72,
-    68,
-    82,
-    0,
-    0,
-    0x75,
-    0x30,
-    0,
-    0,
-    0x75,
-    0x30,
-    8,
-    0,
-    0,
-    0,
-    0,
-  ]);
+  const blank = await grayPng(300, 80, () => 255);
+  const bomb = pngHeaderOnly(30000, 30000);
   const noImage = new FormData();
   noImage.set("title", "no image here");
   const textImage = new FormData();

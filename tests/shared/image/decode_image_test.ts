@@ -6,6 +6,7 @@ import { decodeImage } from "../../../shared/image/decode_image.ts";
 import { ImageFormatError, readImageHeader } from "../../../shared/image/image_header.ts";
 import { orient } from "../../../shared/image/gray_image.ts";
 import { Problem } from "../../../shared/problem.ts";
+import { pngHeaderOnly } from "../../support/images.ts";
 
 const LIMITS = { maxPixels: 4_000_000 };
 
@@ -115,37 +116,7 @@ Deno.test("orient() maps each EXIF orientation like the reference transforms", (
 
 Deno.test("decodeImage() refuses a decompression bomb from its header alone", async () => {
   // A PNG signature and IHDR claiming 100000 x 100000 pixels, and no image data at all.
-  const bomb = Uint8Array.from([
-    137,
-    80,
-    78,
-    71,
-    13,
-    10,
-    26,
-    10,
-    0,
-    0,
-    0,
-    13,
-    73,
-    72,
-    68,
-    82,
-    0,
-    1,
-    0x86,
-    0xa0,
-    0,
-    1,
-    0x86,
-    0xa0,
-    8,
-    0,
-    0,
-    0,
-    0,
-  ]);
+  const bomb = pngHeaderOnly(100000, 100000);
   await assert.rejects(decodeImage(bomb, LIMITS), (error: unknown) => {
     assert.ok(error instanceof Problem);
     assert.equal(error.status, 413);
