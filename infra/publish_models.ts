@@ -46,8 +46,7 @@ if (import.meta.main) {
   }
   const config = loadConfig({ ...Deno.env.toObject(), STAVE_MODELS: target });
   if (config.models.kind !== "s3") throw new TypeError(`Invalid target "${target}"`);
-  const { bucket, prefix, s3 } = config.models;
-  const store = createObjectStore({ kind: "s3", bucket, prefix, s3 });
+  const store = createObjectStore(config.models);
   try {
     for (const key of await publishModels(dir, store)) console.log(`uploaded ${key}`);
   } finally {

@@ -27,25 +27,23 @@ export interface S3Connection {
   readonly secretAccessKey?: string;
 }
 
+/** A place in S3: a bucket, a key prefix and how to reach it. */
+export interface S3Location {
+  /** Marks the S3 variant of a location union. */
+  readonly kind: "s3";
+  /** The bucket. */
+  readonly bucket: string;
+  /** Prepended to every key. */
+  readonly prefix: string;
+  /** How to reach the server. */
+  readonly s3: S3Connection;
+}
+
 /** Where uploaded scores and other objects live. */
-export type StoreConfig =
-  | { readonly kind: "local"; readonly root: string }
-  | {
-    readonly kind: "s3";
-    readonly bucket: string;
-    readonly prefix: string;
-    readonly s3: S3Connection;
-  };
+export type StoreConfig = { readonly kind: "local"; readonly root: string } | S3Location;
 
 /** Where the model manifest and ONNX files are read from. */
-export type ModelsConfig =
-  | { readonly kind: "local"; readonly dir: string }
-  | {
-    readonly kind: "s3";
-    readonly bucket: string;
-    readonly prefix: string;
-    readonly s3: S3Connection;
-  };
+export type ModelsConfig = { readonly kind: "local"; readonly dir: string } | S3Location;
 
 /** Which onnxruntime runs the models. */
 export type OnnxBackend = "web" | "node";

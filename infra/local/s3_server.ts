@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import { createRequire } from "node:module";
 import S3rver from "s3rver";
+import type { S3Connection } from "../../shared/config.ts";
 
 /** The credentials s3rver accepts. */
 export const S3RVER_CREDENTIALS = {
@@ -34,6 +35,8 @@ export interface S3Server {
   readonly endpoint: string;
   /** The bound port. */
   readonly port: number;
+  /** Connection settings for a client of this server (path style, s3rver's credentials). */
+  readonly connection: S3Connection;
   /** The data folder. */
   readonly directory: string;
   /** Stops the server; removes the data folder when it was a temporary one. */
@@ -113,9 +116,11 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       await server.close();
       if (temporary) await Deno.remove(directory, { recursive: true });
     })();
+  const endpoint = `http://${host}:${address.port}`;
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint,
     port: address.port,
+    connection: { endpoint, region: "us-east-1", forcePathStyle: true, ...S3RVER_CREDENTIALS },
     directory,
     close,
     [Symbol.asyncDispose]: close,

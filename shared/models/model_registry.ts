@@ -283,11 +283,6 @@ export function createModelRegistry(config: Config): ModelRegistry {
   const models = config.models;
   const source = models.kind === "local"
     ? createObjectStore({ kind: "local", root: models.dir })
-    : createObjectStore({
-      kind: "s3",
-      bucket: models.bucket,
-      prefix: models.prefix,
-      s3: models.s3,
-    });
+    : createObjectStore(models);
   return new ModelRegistry({ source, onnx: config.onnx, ownsSource: true });
 }

@@ -18,12 +18,7 @@ Deno.test("GET /v1/health reports S3 store and S3 models, which then run", async
       kind: "s3",
       bucket: "stave-models",
       prefix: "v1/",
-      s3: {
-        endpoint: s3.endpoint,
-        region: "us-east-1",
-        forcePathStyle: true,
-        ...S3RVER_CREDENTIALS,
-      },
+      s3: s3.connection,
     });
     for (const file of ["manifest.json", "tiny.onnx", "tiny-int8.onnx"]) {
       await upload.put(file, await Deno.readFile(`${FIXTURES}/${file}`));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { S3RVER_CREDENTIALS, startS3Server } from "../../infra/local/s3_server.ts";
+import { startS3Server } from "../../infra/local/s3_server.ts";
 import { publishModels } from "../../infra/publish_models.ts";
 import { ModelRegistry } from "../../shared/models/mod.ts";
 import { createObjectStore } from "../../shared/storage/mod.ts";
@@ -11,7 +11,7 @@ Deno.test("publishModels() uploads files then the manifest, and the registry loa
     kind: "s3",
     bucket: "models",
     prefix: "v2/",
-    s3: { endpoint: s3.endpoint, region: "us-east-1", forcePathStyle: true, ...S3RVER_CREDENTIALS },
+    s3: s3.connection,
   });
   try {
     const keys = await publishModels(FIXTURES, store);
@@ -37,7 +37,7 @@ Deno.test("publishModels() uploads nothing when a file does not match its sha256
     kind: "s3",
     bucket: "models",
     prefix: "",
-    s3: { endpoint: s3.endpoint, region: "us-east-1", forcePathStyle: true, ...S3RVER_CREDENTIALS },
+    s3: s3.connection,
   });
   try {
     for (const file of ["manifest.json", "tiny.onnx", "tiny-int8.onnx"]) {

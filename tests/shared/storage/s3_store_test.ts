@@ -25,15 +25,6 @@ const BUCKET = "stave-test";
 /** The smallest part S3 allows, so that the contract's 6 MiB object goes multipart. */
 const PART_SIZE = 5 * 1024 * 1024;
 
-function connection(server: S3Server): S3Connection {
-  return {
-    endpoint: server.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    ...S3RVER_CREDENTIALS,
-  };
-}
-
 /** Runs `body` with a fresh server and a store on it; both are closed afterwards. */
 async function withStore(
   options: Partial<S3ObjectStoreOptions>,
@@ -43,7 +34,7 @@ async function withStore(
   const store = new S3ObjectStore({
     bucket: BUCKET,
     prefix: "tenant/objects",
-    connection: connection(server),
+    connection: server.connection,
     partSize: PART_SIZE,
     ...options,
   });
@@ -60,7 +51,7 @@ objectStoreContract("S3ObjectStore", async () => {
   const store = new S3ObjectStore({
     bucket: BUCKET,
     prefix: "tenant/objects",
-    connection: connection(server),
+    connection: server.connection,
     partSize: PART_SIZE,
     pageSize: 3,
   });
@@ -79,9 +70,9 @@ Deno.test("S3ObjectStore keeps objects under its prefix", async () => {
     const other = new S3ObjectStore({
       bucket: BUCKET,
       prefix: "other/",
-      connection: connection(server),
+      connection: server.connection,
     });
-    const root = new S3ObjectStore({ bucket: BUCKET, connection: connection(server) });
+    const root = new S3ObjectStore({ bucket: BUCKET, connection: server.connection });
     try {
       assert.equal(await other.head("a.txt"), null);
       assert.deepEqual(await collect(other.list()), []);
@@ -110,7 +101,7 @@ Deno.test("S3ObjectStore list() pages through ListObjectsV2", async () => {
 
 Deno.test("S3ObjectStore list() skips keys under its prefix that are not valid keys", async () => {
   await withStore({}, async (store, server) => {
-    const client = createS3Client(connection(server));
+    const client = createS3Client(server.connection);
     try {
       await client.send(
         new PutObjectCommand({ Bucket: BUCKET, Key: "tenant/objects/has space", Body: "x" }),
@@ -167,7 +158,7 @@ Deno.test("createObjectStore() builds an S3ObjectStore for an s3 config", async 
     kind: "s3",
     bucket: BUCKET,
     prefix: "p",
-    s3: connection(server),
+    s3: server.connection,
   });
   try {
     assert.ok(store instanceof S3ObjectStore);
