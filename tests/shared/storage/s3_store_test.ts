@@ -7,18 +7,13 @@
 
 import assert from "node:assert/strict";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { S3Connection } from "../../../shared/config.ts";
 import {
   createObjectStore,
   createS3Client,
   S3ObjectStore,
   type S3ObjectStoreOptions,
 } from "../../../shared/storage/mod.ts";
-import {
-  S3RVER_CREDENTIALS,
-  type S3Server,
-  startS3Server,
-} from "../../../infra/local/s3_server.ts";
+import { type S3Server, startS3Server } from "../../../infra/local/s3_server.ts";
 import { collect, failingStream, noise, objectStoreContract } from "./object_store_contract.ts";
 
 const BUCKET = "stave-test";
