@@ -116,12 +116,35 @@ export async function recognizeStaff(
   models: ModelRegistry,
   options: RecognizeOptions,
 ): Promise<Recognition> {
-  const entry = await models.model(options.model);
+  const t0 = performance.now();
+  const gray = await decodeImage(bytes, { maxPixels: options.maxPixels });
+  const decodeMs = performance.now() - t0;
+  const result = await recognizeStaffImage(gray, models, options);
+  return { ...result, timing: { ...result.timing, decodeMs: round(decodeMs) } };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The registry's entry for `name`, checked to be an OMR model. */
+export async function omrModel(models: ModelRegistry, name: string): Promise<ModelEntry> {
+  const entry = await models.model(name);
   if (entry.task !== "omr") {
     throw new TypeError(`Invalid model "${entry.name}": task is ${entry.task}, expected omr`);
   }
-  const t0 = performance.now();
-  const gray = await decodeImage(bytes, { maxPixels: options.maxPixels });
+  return entry;
+}
+
+/**
+ * Recognizes the staff in an already decoded image (its `decodeMs` is 0).
+ *
+ * @throws {import("./problem.ts").Problem} 422 when no staff is found.
+ */
+export async function recognizeStaffImage(
+  gray: GrayImage,
+  models: ModelRegistry,
+  options: Omit<RecognizeOptions, "maxPixels">,
+): Promise<Recognition> {
+  const entry = await omrModel(models, options.model);
   const t1 = performance.now();
   const prepared = prepareStaff(gray, framingOf(entry));
   const t2 = performance.now();
@@ -143,12 +166,11 @@ export async function recognizeStaff(
     heads[spec.name] = headResult(decoded, vocabulary);
   }
   const t4 = performance.now();
-  const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
     semantic: heads.semantic,
     agnostic: heads.agnostic,
     timing: {
-      decodeMs: round(t1 - t0),
+      decodeMs: 0,
       preprocessMs: round(t2 - t1),
       inferenceMs: round(t3 - t2),
       ctcMs: round(t4 - t3),
