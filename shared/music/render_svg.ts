@@ -1,10 +1,10 @@
 /**
- * Re-renders a staff's MEI as SVG for answers: one lazily created Verovio per process (its WASM
- * takes 1-2 s to start), Leipzig at a readable size.
+ * Re-renders a staff's MEI as SVG for answers, on the process's shared Verovio, Leipzig at a
+ * readable size.
  *
  * @module
  */
-import { type StaffLayout, Verovio } from "./verovio.ts";
+import { sharedVerovio, type StaffLayout } from "./verovio.ts";
 
 const LAYOUT: StaffLayout = {
   font: "Leipzig",
@@ -15,8 +15,6 @@ const LAYOUT: StaffLayout = {
   marginY: 50,
 };
 
-let verovio: Promise<Verovio> | undefined;
-
 /**
  * The SVG of `mei` laid out as one system.
  *
@@ -26,9 +24,5 @@ let verovio: Promise<Verovio> | undefined;
  * ```
  */
 export async function renderMeiSvg(mei: string): Promise<string> {
-  verovio ??= Verovio.create().catch((error) => {
-    verovio = undefined; // a failed start is retried by the next call
-    throw error;
-  });
-  return await (await verovio).renderStaffSvg(mei, LAYOUT);
+  return await (await sharedVerovio()).renderStaffSvg(mei, LAYOUT);
 }

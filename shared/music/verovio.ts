@@ -18,6 +18,8 @@ export interface Toolkit {
   loadZipDataBuffer(data: ArrayBuffer): boolean;
   getMEI(options?: Record<string, unknown>): string;
   renderToSVG(page?: number): string;
+  /** The loaded score as a Standard MIDI File, base64-encoded. */
+  renderToMIDI(): string;
   getLog(): string;
   getVersion(): string;
 }
@@ -88,10 +90,26 @@ export class Verovio {
     return this.#run("render MEI", (tk) => renderStaffSvg(tk, mei, layout));
   }
 
+  /** Plays MEI as a Standard MIDI File; see `meiToMidi`. */
+  toMidi(mei: string): Promise<Uint8Array> {
+    return this.#run("render MIDI", (tk) => meiToMidi(tk, mei));
+  }
+
   /** MEI of the last loaded or rendered document, as Verovio re-encodes it. */
   getMEI(): Promise<string> {
     return this.#run("export MEI", (tk) => tk.getMEI({}));
   }
+}
+
+let shared: Promise<Verovio> | undefined;
+
+/** The process's one Verovio for answers, created on first use; a failed start is retried. */
+export function sharedVerovio(): Promise<Verovio> {
+  shared ??= Verovio.create().catch((error) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
 }
 
 /** Verovio refused or crashed on an input; `crashed` means the WASM module threw and was discarded. */
@@ -140,6 +158,30 @@ export function toMei(tk: Toolkit, data: string | Uint8Array, format: SourceForm
   return tk.getMEI({});
 }
 
+/** Loads MEI and returns it as a Standard MIDI File (Verovio's default tempo, 120 quarters a minute). */
+export function meiToMidi(tk: Toolkit, mei: string): Uint8Array {
+  tk.resetOptions();
+  tk.setOptions({ breaks: "none" });
+  loadMei(tk, mei);
+  const base64 = tk.renderToMIDI();
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+function loadMei(tk: Toolkit, mei: string): void {
+  let ok: boolean;
+  try {
+    ok = tk.loadData(mei);
+  } catch (e) {
+    throw new VerovioError(`Verovio failed to load MEI: ${errorText(e)}`, true);
+  }
+  if (!ok) {
+    throw new VerovioError(
+      `Verovio could not read MEI: ${tk.getLog().trim().slice(0, 200)}`,
+      false,
+    );
+  }
+}
+
 /** Layout options for rendering one staff as one system with no page furniture. */
 export interface StaffLayout {
   font: MusicFont;
@@ -173,17 +215,6 @@ export function renderStaffSvg(tk: Toolkit, mei: string, layout: StaffLayout): s
     svgViewBox: true,
     svgRemoveXlink: true,
   });
-  let ok: boolean;
-  try {
-    ok = tk.loadData(mei);
-  } catch (e) {
-    throw new VerovioError(`Verovio failed to load MEI: ${errorText(e)}`, true);
-  }
-  if (!ok) {
-    throw new VerovioError(
-      `Verovio could not read MEI: ${tk.getLog().trim().slice(0, 200)}`,
-      false,
-    );
-  }
+  loadMei(tk, mei);
   return tk.renderToSVG(1);
 }
