@@ -6,26 +6,10 @@
  * @module
  */
 import { loadConfig } from "../shared/config.ts";
+import { editDistance } from "../shared/edit_distance.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 import { parseLabelFile } from "../shared/music/mod.ts";
 import { type DecoderKind, recognizeStaff } from "../shared/recognize.ts";
-
-/** Levenshtein distance between token sequences. */
-export function editDistance(a: readonly string[], b: readonly string[]): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
 
 /** Errors of one split. */
 export interface SplitScore {
