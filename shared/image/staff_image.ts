@@ -147,37 +147,33 @@ export function findStaff(image: GrayImage): StaffLocation {
   const { width, height, data } = image;
   const threshold = otsuThreshold(image);
   const ink = darkness(image);
-  const profile = new Float64Array(height);
+  const reach = Math.max(2, Math.round(height / 40));
+  const floor = verticalMin(ink, width, height, reach);
+  // A row's line coverage: the share of columns where it is clearly darker than the lightest
+  // pixel a few rows above or below. Staff lines cover most of the staff's width however faint
+  // or thin they are; notes, stems, beams and text cover much less.
+  const coverage = new Float64Array(height);
   for (let y = 0; y < height; y++) {
-    let sum = 0;
-    for (let x = 0; x < width; x++) sum += ink[y * width + x]!;
-    profile[y] = sum / width;
-  }
-  // A line row is much darker than the lightest row near it; rows crossed only by notes,
-  // stems and beams are not (their darkness changes slowly from row to row).
-  const reach = Math.max(3, Math.round(height / 40));
-  const score = profile.map((v, y) => {
-    let floor = v;
-    for (let k = Math.max(0, y - reach); k <= Math.min(height - 1, y + reach); k++) {
-      floor = Math.min(floor, profile[k]!);
+    let count = 0;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      if (ink[i]! - floor[i]! >= 0.15) count++;
     }
-    return v - floor;
-  });
-  const peak = Math.max(...score);
-  const lineRows: number[] = [];
-  for (let y = 0; y < height; y++) {
-    if (score[y]! >= Math.max(0.45 * peak, 0.08)) lineRows.push(y);
+    coverage[y] = count / width;
   }
-  // Merge runs of consecutive rows into lines (thick or antialiased lines span several rows).
+  // Merge runs of consecutive rows into lines: a thin line drawn between two pixel rows, or a
+  // thick one, spans several rows.
+  const peak = Math.max(...coverage);
   const lines: { centre: number; weight: number; end: number }[] = [];
-  for (const y of lineRows) {
+  for (let y = 0; y < height; y++) {
+    const c = coverage[y]!;
+    if (c < Math.max(0.5 * peak, 0.1)) continue;
     const last = lines.at(-1);
     if (last !== undefined && y === last.end + 1) {
-      last.centre = (last.centre * last.weight + y * profile[y]!) / (last.weight + profile[y]!);
-      last.weight += profile[y]!;
+      last.centre = (last.centre * last.weight + y * c) / (last.weight + c);
+      last.weight += c;
       last.end = y;
     } else {
-      lines.push({ centre: y, weight: profile[y]!, end: y });
+      lines.push({ centre: y, weight: c, end: y });
     }
   }
   let best: { top: number; bottom: number; weight: number } | undefined;
@@ -207,6 +203,25 @@ export function findStaff(image: GrayImage): StaffLocation {
     }
   }
   return { top, bottom, left, right };
+}
+
+/** Per pixel, the least value within `reach` rows above or below (a sliding minimum per column). */
+function verticalMin(values: Float32Array, width: number, height: number, reach: number) {
+  const out = new Float32Array(values.length);
+  const queue = new Int32Array(height); // rows whose values increase, front is the minimum
+  for (let x = 0; x < width; x++) {
+    let head = 0, tail = 0, next = 0;
+    for (let y = 0; y < height; y++) {
+      for (; next <= Math.min(height - 1, y + reach); next++) {
+        const v = values[next * width + x]!;
+        while (tail > head && values[queue[tail - 1]! * width + x]! >= v) tail--;
+        queue[tail++] = next;
+      }
+      while (queue[head]! < y - reach) head++;
+      out[y * width + x] = values[queue[head]! * width + x]!;
+    }
+  }
+  return out;
 }
 
 /** Resamples rows and columns with a triangle filter widened when shrinking (antialiased). */

@@ -63,6 +63,25 @@ Deno.test("findStaff() finds the five lines and the ink's extent", () => {
   assert.equal(staff.right, 569);
 });
 
+Deno.test("findStaff() finds faint lines drawn between pixel rows above dense lyrics", () => {
+  // As a small render antialiases them: each line is two light grey rows. Below the staff,
+  // a band of text is darker row for row than any line.
+  const width = 400, height = 128;
+  const data = new Uint8Array(width * height).fill(255);
+  for (let line = 0; line < 5; line++) {
+    for (let x = 20; x < 380; x++) {
+      data[(47 + line * 6) * width + x] = 205;
+      data[(48 + line * 6) * width + x] = 205;
+    }
+  }
+  for (let y = 86; y < 93; y++) {
+    for (let x = 20; x < 380; x++) if ((x * 7 + y * 3) % 5 < 3) data[y * width + x] = 30;
+  }
+  const staff = findStaff({ width, height, data });
+  assert.ok(Math.abs(staff.top - 47.5) <= 1, `top ${staff.top}`);
+  assert.ok(Math.abs(staff.bottom - 71.5) <= 1, `bottom ${staff.bottom}`);
+});
+
 Deno.test("findStaff() answers 422 for an image without a staff", () => {
   const blank = { width: 100, height: 50, data: new Uint8Array(5000).fill(255) };
   const lines = drawnStaff();
