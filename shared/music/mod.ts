@@ -1,6 +1,7 @@
 /**
  * @module Music domain code shared by the OMR data pipeline and /v1/recognize: PrIMuS tokens, the
- * tokens-to-MEI converter, MEI readers for semantic and agnostic labels, and the Verovio owner.
+ * tokens-to-MEI and tokens-to-MusicXML converters, MEI readers for semantic and agnostic labels,
+ * and the Verovio owner.
  *
  * @example
  * ```ts
@@ -12,6 +13,7 @@
 export * from "./semantic_tokens.ts";
 export * from "./staff_position.ts";
 export * from "./tokens_to_mei.ts";
+export * from "./tokens_to_musicxml.ts";
 export * from "./mei_reader.ts";
 export * from "./mei_to_semantic.ts";
 export * from "./mei_to_agnostic.ts";
