@@ -17,5 +17,6 @@ export * from "./tokens_to_musicxml.ts";
 export * from "./mei_reader.ts";
 export * from "./mei_to_semantic.ts";
 export * from "./mei_to_agnostic.ts";
+export * from "./combine_staves.ts";
 export * from "./verovio.ts";
 export { escapeXml, parseXml, type XmlElement } from "./xml.ts";
