@@ -1,14 +1,17 @@
 /**
  * `POST /v1/recognize`: a photo or scan of one staff in; PrIMuS tokens with confidences (JSON),
- * MEI or a re-rendered SVG out.
+ * MusicXML, MEI, MIDI or a re-rendered SVG out.
  *
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { parseToken, tokensToMei } from "../shared/music/mod.ts";
+import { parseToken, tokensToMei, tokensToMusicXml } from "../shared/music/mod.ts";
+import { renderMeiMidi } from "../shared/music/render_midi.ts";
 import { Problem } from "../shared/problem.ts";
-import { type Recognition, recognizeStaff } from "../shared/recognize.ts";
+import { decodeImage } from "../shared/image/decode_image.ts";
+import { type HeadResult, recognizeStaff } from "../shared/recognize.ts";
+import { recognizePage } from "../shared/recognize_page.ts";
 import { renderMeiSvg } from "../shared/music/render_svg.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { createFunctionApp } from "./http/function_app.ts";
@@ -18,7 +21,9 @@ import { problem } from "./http/problem_schema.ts";
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const FORMATS = {
   json: "application/json",
+  musicxml: "application/vnd.recordare.musicxml+xml",
   mei: "application/mei+xml",
+  midi: "audio/midi",
   svg: "image/svg+xml",
 } as const;
 type Format = keyof typeof FORMATS;
@@ -29,25 +34,62 @@ const Head = z.object({
   sequenceConfidence: z.number().openapi({ description: "P(whole sequence | image)" }),
 });
 
+const Timing = z.object({
+  decodeMs: z.number(),
+  preprocessMs: z.number(),
+  inferenceMs: z.number(),
+  ctcMs: z.number(),
+});
+const Model = z.object({ name: z.string(), version: z.string(), sha256: z.string() });
+const Staff = z.object({ skewDegrees: z.number(), width: z.number(), located: z.boolean() });
+
 const Result = z.object({
   semantic: Head.optional(),
   agnostic: Head.optional(),
-  timing: z.object({
-    decodeMs: z.number(),
-    preprocessMs: z.number(),
-    inferenceMs: z.number(),
-    ctcMs: z.number(),
-  }),
-  model: z.object({ name: z.string(), version: z.string(), sha256: z.string() }),
-  staff: z.object({ skewDegrees: z.number(), width: z.number(), located: z.boolean() }),
+  timing: Timing,
+  model: Model,
+  staff: Staff,
 }).openapi("Recognition");
 
+const Band = z.object({
+  top: z.number(),
+  bottom: z.number(),
+  left: z.number(),
+  right: z.number(),
+  lineTop: z.number(),
+  lineBottom: z.number(),
+  spacing: z.number(),
+  skewDegrees: z.number(),
+}).openapi({ description: "The staff's band on the deskewed page, in pixels" });
+
+const PageResult = z.object({
+  staves: z.array(z.object({
+    semantic: Head.optional(),
+    agnostic: Head.optional(),
+    timing: Timing,
+    staff: Staff,
+    band: Band,
+  })).openapi({ description: "The staves in reading order" }),
+  combined: z.object({ semantic: z.array(z.string()) }).openapi({
+    description: "The page as one score: restated clefs, keys and meters dropped",
+  }),
+  timing: z.object({
+    decodeMs: z.number(),
+    layoutMs: z.number(),
+    recognitionMs: z.number(),
+  }),
+  model: Model,
+}).openapi("PageRecognition");
+
 const Query = z.object({
-  format: z.enum(["json", "mei", "svg"]).optional().openapi({
+  format: z.enum(["json", "musicxml", "mei", "midi", "svg"]).optional().openapi({
     description: "Output format; otherwise chosen from Accept, JSON by default",
   }),
   decoder: z.enum(["greedy", "beam"]).default("greedy"),
   beam: z.coerce.number().int().min(1).default(8).openapi({ description: "Beam width" }),
+  layout: z.enum(["staff", "page"]).default("staff").openapi({
+    description: "`staff`: the image holds one staff; `page`: find every staff on a page",
+  }),
 });
 
 // Bytes are parsed by the handler (the validator must not coerce them), so the schema is loose.
@@ -79,10 +121,12 @@ const route = createRoute({
   },
   responses: {
     200: {
-      description: "The staff's tokens, or its MEI or SVG",
+      description: "The staff's (or page's) tokens, or its MusicXML, MEI, MIDI or SVG",
       content: {
-        "application/json": { schema: Result },
+        "application/json": { schema: z.union([Result, PageResult]) },
+        "application/vnd.recordare.musicxml+xml": binary,
         "application/mei+xml": binary,
+        "audio/midi": binary,
         "image/svg+xml": binary,
       },
     },
@@ -122,10 +166,18 @@ function chooseFormat(query: Format | undefined, accept: string | undefined): Fo
   return "json";
 }
 
-function meiOf(result: Recognition): string {
-  const tokens = result.semantic?.tokens.map((t) => t.token) ?? [];
+/**
+ * The answer in a score format. Recognized tokens need not make sense (a tie before a rest, a
+ * clef missing), so a conversion that fails is a 422 naming the tokens, not a server error.
+ */
+async function scoreBody(format: Exclude<Format, "json">, tokens: readonly string[]) {
   try {
-    return tokensToMei(tokens.map(parseToken));
+    const parsed = tokens.map(parseToken);
+    if (format === "musicxml") return tokensToMusicXml(parsed);
+    const mei = tokensToMei(parsed);
+    if (format === "mei") return mei;
+    if (format === "midi") return await renderMeiMidi(mei);
+    return await renderMeiSvg(mei);
   } catch (error) {
     throw new Problem(
       422,
@@ -135,6 +187,15 @@ function meiOf(result: Recognition): string {
       { slug: "invalid-tokens", extensions: { semantic: tokens } },
     );
   }
+}
+
+/** A head's tokens and confidences as the answer lists them. */
+function head(h: HeadResult | undefined) {
+  return h && {
+    tokens: h.tokens.map((t) => t.token),
+    confidence: h.tokens.map((t) => t.confidence),
+    sequenceConfidence: h.confidence,
+  };
 }
 
 /** The recognize function. */
@@ -149,22 +210,43 @@ export const recognize = createFunctionApp().openapi(route, async (c) => {
   }
   const format = chooseFormat(query.format, c.req.header("accept"));
   const bytes = await imageBytes(c);
-  const result = await recognizeStaff(bytes, c.var.services.models, {
+  const options = {
     model: settings.model,
     decoder: query.decoder,
     beamWidth: query.beam,
+  };
+  const score = async (tokens: readonly string[]) =>
+    c.body(await scoreBody(format as Exclude<Format, "json">, tokens), 200, {
+      "content-type": FORMATS[format],
+    });
+  if (query.layout === "page") {
+    const t0 = performance.now();
+    const gray = await decodeImage(bytes, { maxPixels: settings.maxPixels });
+    const decodeMs = Math.round((performance.now() - t0) * 10) / 10;
+    const page = await recognizePage(gray, c.var.services.models, options);
+    if (format !== "json") return await score(page.combined.semantic);
+    return c.json({
+      staves: page.staves.map((s) => ({
+        semantic: head(s.semantic),
+        agnostic: head(s.agnostic),
+        timing: s.timing,
+        staff: s.staff,
+        band: s.band,
+      })),
+      combined: page.combined,
+      timing: {
+        decodeMs,
+        layoutMs: page.timing.layoutMs,
+        recognitionMs: page.timing.recognitionMs,
+      },
+      model: page.staves[0]!.model,
+    }, 200);
+  }
+  const result = await recognizeStaff(bytes, c.var.services.models, {
+    ...options,
     maxPixels: settings.maxPixels,
   });
-  if (format === "mei") return c.body(meiOf(result), 200, { "content-type": FORMATS.mei });
-  if (format === "svg") {
-    return c.body(await renderMeiSvg(meiOf(result)), 200, { "content-type": FORMATS.svg });
-  }
-  const head = (h: Recognition["semantic"]) =>
-    h && {
-      tokens: h.tokens.map((t) => t.token),
-      confidence: h.tokens.map((t) => t.confidence),
-      sequenceConfidence: h.confidence,
-    };
+  if (format !== "json") return await score(result.semantic?.tokens.map((t) => t.token) ?? []);
   return c.json(
     { ...result, semantic: head(result.semantic), agnostic: head(result.agnostic) },
     200,

@@ -30,7 +30,7 @@ export interface StaffBand {
   readonly skewDegrees: number;
 }
 
-/** Darkness from which a pixel counts as ink: below one half, so thin antialiased lines count. */
+/** Darkness of a pixel and its darker vertical neighbour together from which it counts as ink. */
 const INK = 0.4;
 /** Space, in spacings, kept above the top line and below the bottom one (ledger lines, stems). */
 const VERTICAL_MARGIN = 4;
@@ -75,8 +75,9 @@ function halve(image: GrayImage): GrayImage {
 
 /**
  * Per row, the total length of ink runs at least `minRun` long, a pixel counting as ink when it
- * or a pixel just above or below is dark (a line that drifts by a row stays one run). Noteheads,
- * letters and stems make short runs and vanish; staff lines remain.
+ * and the darker of the pixels just above and below are dark together: a thin line antialiased
+ * over two rows counts, and a line that drifts by a row stays one run. Noteheads, letters and
+ * stems make short runs and vanish; staff lines remain.
  */
 function longRunProfile(ink: Float32Array, width: number, height: number, minRun: number) {
   const profile = new Float64Array(height);
@@ -85,8 +86,7 @@ function longRunProfile(ink: Float32Array, width: number, height: number, minRun
     const below = Math.min(height - 1, y + 1) * width;
     let run = 0, total = 0;
     for (let x = 0; x <= width; x++) {
-      const on = x < width &&
-        (ink[row + x]! >= INK || ink[above + x]! >= INK || ink[below + x]! >= INK);
+      const on = x < width && ink[row + x]! + Math.max(ink[above + x]!, ink[below + x]!) >= INK;
       if (on) {
         run++;
       } else {
@@ -180,7 +180,10 @@ function lineExtent(ink: Float32Array, page: GrayImage, group: readonly Line[], 
   const rows = group.map((line) => Math.round(line.centre));
   const covered = (x: number) =>
     rows.filter((r) =>
-      [r - 1, r, r + 1].some((y) => y >= 0 && y < height && ink[y * width + x]! >= INK)
+      [r - 1, r, r + 1].some((y) =>
+        y >= 1 && y < height - 1 &&
+        ink[y * width + x]! + Math.max(ink[(y - 1) * width + x]!, ink[(y + 1) * width + x]!) >= INK
+      )
     ).length >= 4;
   let best: [number, number] = [0, -1];
   let start = -1, last = -1;

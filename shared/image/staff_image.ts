@@ -71,7 +71,11 @@ function shearedProfile(ink: Float32Array, width: number, height: number, slope:
 export function darkness(image: GrayImage): Float32Array {
   const [paper, ink] = levels(image, otsuThreshold(image));
   const span = Math.max(1, paper - ink);
-  return Float32Array.from(image.data, (v) => Math.min(1, Math.max(0, (paper - v) / span)));
+  const table = new Float32Array(256);
+  for (let v = 0; v < 256; v++) table[v] = Math.min(1, Math.max(0, (paper - v) / span));
+  const out = new Float32Array(image.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = table[image.data[i]!]!;
+  return out;
 }
 
 /**

@@ -13,6 +13,6 @@ import { sharedVerovio } from "./verovio.ts";
  * const midi = await renderMeiMidi(mei); // starts with "MThd"
  * ```
  */
-export async function renderMeiMidi(mei: string): Promise<Uint8Array> {
+export async function renderMeiMidi(mei: string): Promise<Uint8Array<ArrayBuffer>> {
   return await (await sharedVerovio()).toMidi(mei);
 }

@@ -91,7 +91,7 @@ export class Verovio {
   }
 
   /** Plays MEI as a Standard MIDI File; see `meiToMidi`. */
-  toMidi(mei: string): Promise<Uint8Array> {
+  toMidi(mei: string): Promise<Uint8Array<ArrayBuffer>> {
     return this.#run("render MIDI", (tk) => meiToMidi(tk, mei));
   }
 
@@ -159,7 +159,7 @@ export function toMei(tk: Toolkit, data: string | Uint8Array, format: SourceForm
 }
 
 /** Loads MEI and returns it as a Standard MIDI File (Verovio's default tempo, 120 quarters a minute). */
-export function meiToMidi(tk: Toolkit, mei: string): Uint8Array {
+export function meiToMidi(tk: Toolkit, mei: string): Uint8Array<ArrayBuffer> {
   tk.resetOptions();
   tk.setOptions({ breaks: "none" });
   loadMei(tk, mei);

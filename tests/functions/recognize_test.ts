@@ -128,6 +128,9 @@ Deno.test("POST /v1/recognize answers each kind of bad input with a problem nami
     ["beam 999", post(image, "image/png", "?decoder=beam&beam=999"), 400, /beam must be at most/],
     ["decoder", post(image, "image/png", "?decoder=magic"), 400, /decoder/],
     ["format", post(image, "image/png", "?format=pdf"), 400, /format/],
+    ["layout", post(image, "image/png", "?layout=book"), 400, /layout/],
+    ["blank page", post(blank, "image/png", "?layout=page"), 422, /No staff found on the page/],
+    ["page bomb", post(bomb, "image/png", "?layout=page"), 413, /30000x30000/],
   ];
   await withApp({ STAVE_MAX_IMAGE_PIXELS: "1000000" }, async (app) => {
     for (const [name, { path, init }, status, detail] of cases) {
