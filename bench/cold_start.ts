@@ -29,13 +29,46 @@ async function peakRssMiB(pid: number): Promise<number> {
   return Math.round(kb / 1024);
 }
 
-/** Spawns `args` with `env` (plus a free `PORT`), polls `path` until 200, then stops it. */
+/** A request sent once the server is ready, timed as its first. */
+export interface FirstRequest {
+  /** Path and query. */
+  readonly path: string;
+  /** Method, body and headers. */
+  readonly init: RequestInit;
+}
+
+/** {@linkcode StartTiming} plus the first request's latency. */
+export interface FirstRequestTiming extends StartTiming {
+  /** Milliseconds from sending the first request to its whole answer. */
+  readonly firstRequestMs: number;
+  /** Its status. */
+  readonly status: number;
+}
+
+/**
+ * Spawns `args` with `env` (plus a free `PORT`), polls `path` until 200, then stops it. With
+ * `first`, that request is then sent and timed before the process is stopped.
+ */
+export async function timeStart(
+  args: string[],
+  env: Record<string, string>,
+  path: string,
+  limitMs?: number,
+): Promise<StartTiming>;
+export async function timeStart(
+  args: string[],
+  env: Record<string, string>,
+  path: string,
+  limitMs: number,
+  first: FirstRequest,
+): Promise<FirstRequestTiming>;
 export async function timeStart(
   args: string[],
   env: Record<string, string>,
   path: string,
   limitMs = 60_000,
-): Promise<StartTiming> {
+  first?: FirstRequest,
+): Promise<StartTiming | FirstRequestTiming> {
   const port = freePort();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -53,8 +86,18 @@ export async function timeStart(
         })
         .catch(() => false);
       if (ok) {
-        const readyMs = performance.now() - t0;
-        return { readyMs: Math.round(readyMs), peakRssMiB: await peakRssMiB(child.pid) };
+        const readyMs = Math.round(performance.now() - t0);
+        if (first === undefined) return { readyMs, peakRssMiB: await peakRssMiB(child.pid) };
+        const t1 = performance.now();
+        const response = await fetch(`http://127.0.0.1:${port}${first.path}`, first.init);
+        await response.arrayBuffer();
+        const firstRequestMs = Math.round(performance.now() - t1);
+        return {
+          readyMs,
+          firstRequestMs,
+          status: response.status,
+          peakRssMiB: await peakRssMiB(child.pid),
+        };
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

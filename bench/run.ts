@@ -2,16 +2,23 @@
  * `deno task bench`: measures Stave on this machine and writes `bench/REPORT.md`.
  *
  * Every figure is reported against a baseline measured in the same run: cold start against a
- * bare `Deno.serve` process, ONNX Runtime Web (WASM) against ONNX Runtime Node, and request
- * throughput of `/v1/health` against a bare Hono route in the same server.
+ * bare `Deno.serve` process, ONNX Runtime Web (WASM) against ONNX Runtime Node (the tiny fixture
+ * for overhead, the committed OMR model for recognition), and request throughput of
+ * `/v1/health` against a bare Hono route in the same server.
  *
  * @module
  */
 import { Hono } from "hono";
 import { createApp } from "../app.ts";
 import { openTestServices } from "../tests/support/services.ts";
-import { type StartTiming, timeBareStart, timeStart } from "./cold_start.ts";
+import {
+  type FirstRequestTiming,
+  type StartTiming,
+  timeBareStart,
+  timeStart,
+} from "./cold_start.ts";
 import type { ModelRuntimeBench } from "./model_runtime.ts";
+import { INPUT_WIDTHS, type RecognizeBench } from "./recognize.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const REPEATS = Number(Deno.env.get("STAVE_BENCH_REPEATS") ?? "5");
@@ -58,6 +65,107 @@ async function modelRuntime(backend: string): Promise<ModelRuntimeBench> {
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 
+async function recognizeBench(
+  backend: string,
+  threads: number,
+  model: string,
+): Promise<RecognizeBench> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}bench/recognize.ts`,
+      "--backend",
+      backend,
+      "--threads",
+      String(threads),
+      "--model",
+      model,
+    ],
+    stderr: "inherit",
+  }).output();
+  if (!output.success) throw new Error(`bench/recognize.ts ${backend} ${threads} ${model} failed`);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/** The first `POST /v1/recognize` after a process start on an existing data folder. */
+async function firstRecognize(): Promise<FirstRequestTiming> {
+  const image = await Deno.readFile(
+    new URL("../../shared/data/primus/example/000051652-1_2_1.png", import.meta.url),
+  );
+  const main = ["run", "-A", `${ROOT}main.ts`];
+  const dataDir = await Deno.makeTempDir({ prefix: "stave-bench-" });
+  const first = {
+    path: "/v1/recognize",
+    init: { method: "POST", body: image, headers: { "content-type": "image/png" } },
+  };
+  try {
+    await timeStart(main, { STAVE_DATA_DIR: dataDir }, "/v1/health");
+    const runs: FirstRequestTiming[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      runs.push(await timeStart(main, { STAVE_DATA_DIR: dataDir }, "/v1/health", 60_000, first));
+    }
+    if (runs.some((r) => r.status !== 200)) {
+      throw new Error("POST /v1/recognize did not answer 200");
+    }
+    return {
+      readyMs: median(runs.map((r) => r.readyMs)),
+      firstRequestMs: median(runs.map((r) => r.firstRequestMs)),
+      status: 200,
+      peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    };
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+/** The recognition section of the report. */
+function recognizeSection(rows: Record<string, RecognizeBench>, cold: FirstRequestTiming): string {
+  const node = rows["ORT Node, 1 thread, int8"]!;
+  const web = rows["ORT Web, 1 thread, int8"]!;
+  const p50 = (r: RecognizeBench, w: number) => r.inference[w]!.p50Ms;
+  const cells = (r: RecognizeBench) =>
+    INPUT_WIDTHS.map((w) => `${p50(r, w)} / ${r.inference[w]!.p95Ms}`).join(" | ");
+  return `## Recognize: the committed OMR model, fresh process per configuration
+
+Inference on the real PrIMuS example staff, preprocessed and stretched to each model input width
+(64 px high), p50 / p95 in ms over 20 runs; "whole path" is decode, preprocessing, inference and
+greedy CTC for the same staff as it is (input width ${web.recognize.inputWidth}).
+
+| configuration | load (ms) | first recognize (ms) | ${
+    INPUT_WIDTHS.map((w) => `width ${w}`).join(" | ")
+  } | whole path p50 (ms) | peak RSS (MiB) |
+|---|---:|---:|${INPUT_WIDTHS.map(() => "---:").join("|")}|---:|---:|
+${
+    Object.entries(rows).map(([name, r]) =>
+      `| ${name} | ${r.loadMs} | ${r.firstRecognizeMs} | ${
+        cells(r)
+      } | ${r.recognize.p50Ms} | ${r.peakRssMiB} |`
+    ).join("\n")
+  }
+
+Ratios to ORT Node, 1 thread, on the same int8 model (p50):
+
+| configuration | ${INPUT_WIDTHS.map((w) => `width ${w}`).join(" | ")} |
+|---|${INPUT_WIDTHS.map(() => "---:").join("|")}|
+${
+    Object.entries(rows).filter(([name]) => name.endsWith("int8")).map(([name, r]) =>
+      `| ${name} | ${INPUT_WIDTHS.map((w) => ratio(p50(r, w), p50(node, w))).join(" | ")} |`
+    ).join("\n")
+  }
+
+Targets (issue 6): p50 at width 1000 on one WASM thread ≤ 50 ms: measured ${
+    p50(web, 1000)
+  } ms; ORT Web ≤ 2x ORT Node on the same model: measured ${
+    ratio(p50(web, 1000), p50(node, 1000))
+  }x at width 1000.
+
+Cold start of recognition: \`main.ts\` on an existing data folder is ready in ${cold.readyMs} ms;
+its first \`POST /v1/recognize\` (loads the model) answers in ${cold.firstRequestMs} ms; peak RSS
+${cold.peakRssMiB} MiB (medians of ${REPEATS} process starts).
+`;
+}
+
 async function throughput(): Promise<{ health: number; bare: number }> {
   const services = await openTestServices();
   const app = createApp(services);
@@ -97,6 +205,14 @@ if (import.meta.main) {
   const node = (await modelRuntime("node")).backends.node!;
   const rps = await throughput();
   const widths = Object.keys(web.widths);
+  const recognizeRows: Record<string, RecognizeBench> = {
+    "ORT Node, 1 thread, int8": await recognizeBench("node", 1, "omr-int8"),
+    "ORT Web, 1 thread, int8": await recognizeBench("web", 1, "omr-int8"),
+    "ORT Web, 2 threads, int8": await recognizeBench("web", 2, "omr-int8"),
+    "ORT Node, 1 thread, fp32": await recognizeBench("node", 1, "omr"),
+    "ORT Web, 1 thread, fp32": await recognizeBench("web", 1, "omr"),
+  };
+  const coldRecognize = await firstRecognize();
   const report = `# Stave benchmarks
 
 Generated by \`deno task bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
@@ -139,6 +255,7 @@ ${
 
 The tiny model is a few hundred bytes: its latencies measure per-call overhead, not compute.
 
+${recognizeSection(recognizeRows, coldRecognize)}
 ## Throughput: 500 sequential requests on one connection pool
 
 | route | req/s | ratio to bare Hono |

@@ -1,0 +1,129 @@
+/**
+ * Benchmarks staff recognition with the committed OMR model in one fresh process per runtime
+ * configuration: model load, the first recognition, inference latency at fixed input widths and
+ * the whole recognition path on a real staff image.
+ *
+ * `deno run -A bench/recognize.ts --backend web --threads 1 --model omr-int8` prints JSON.
+ *
+ * @module
+ */
+import { loadConfig, type OnnxBackend } from "../shared/config.ts";
+import { decodeImage } from "../shared/image/decode_image.ts";
+import { prepareStaff, resize } from "../shared/image/staff_image.ts";
+import { createModelRegistry } from "../shared/models/mod.ts";
+import { framingOf, recognizeStaff, staffTensor } from "../shared/recognize.ts";
+
+/** A real PrIMuS staff (the team kit's example), the input of every measurement. */
+const STAFF_PNG = new URL("../../shared/data/primus/example/000051652-1_2_1.png", import.meta.url);
+
+/** Model input widths (pixels at the manifest's input height) timed for inference. */
+export const INPUT_WIDTHS = [500, 1000, 2000] as const;
+
+/** Latency percentiles in milliseconds. */
+export interface Percentiles {
+  /** Median. */
+  readonly p50Ms: number;
+  /** 95th percentile. */
+  readonly p95Ms: number;
+}
+
+/** What one configuration measured. */
+export interface RecognizeBench {
+  readonly backend: OnnxBackend;
+  readonly threads: number;
+  readonly model: string;
+  /** Reading the manifest and file, checking the sha256, creating the session. */
+  readonly loadMs: number;
+  /** The first recognition after loading (includes the runtime's first-run work). */
+  readonly firstRecognizeMs: number;
+  /** Inference alone, by input width. */
+  readonly inference: Readonly<Record<string, Percentiles>>;
+  /** Decode, preprocess, inference and CTC on the real staff image. */
+  readonly recognize: Percentiles & { readonly inputWidth: number };
+  /** Peak resident memory of the process, in MiB. */
+  readonly peakRssMiB: number;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+function percentiles(times: number[]): Percentiles {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)) };
+}
+
+async function timeRuns(runs: number, body: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 2; i++) await body();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await body();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** Measures one runtime configuration in this process. */
+export async function benchRecognize(
+  backend: OnnxBackend,
+  threads: number,
+  model: string,
+  runs = 20,
+): Promise<RecognizeBench> {
+  const config = loadConfig({
+    ...Deno.env.toObject(),
+    STAVE_ONNX_BACKEND: backend,
+    STAVE_ORT_THREADS: String(threads),
+  });
+  const models = createModelRegistry(config);
+  try {
+    const bytes = await Deno.readFile(STAFF_PNG);
+    const options = { model, decoder: "greedy", beamWidth: 1, maxPixels: 40e6 } as const;
+    const t0 = performance.now();
+    const entry = await models.model(model);
+    await models.session(model);
+    const loadMs = performance.now() - t0;
+    const t1 = performance.now();
+    const first = await recognizeStaff(bytes, models, options);
+    const firstRecognizeMs = performance.now() - t1;
+    const prepared = prepareStaff(await decodeImage(bytes, { maxPixels: 40e6 }), framingOf(entry))
+      .image;
+    const inference: Record<string, Percentiles> = {};
+    for (const width of INPUT_WIDTHS) {
+      // The real staff stretched to the width: the cost depends only on the tensor's size.
+      const image = staffTensor(resize(prepared, width, prepared.height));
+      inference[width] = percentiles(await timeRuns(runs, () => models.run(model, { image })));
+    }
+    const recognize = percentiles(
+      await timeRuns(runs, () => recognizeStaff(bytes, models, options)),
+    );
+    const status = await Deno.readTextFile("/proc/self/status");
+    const peakRssMiB = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024);
+    return {
+      backend,
+      threads,
+      model,
+      loadMs: round(loadMs),
+      firstRecognizeMs: round(firstRecognizeMs),
+      inference,
+      recognize: { ...recognize, inputWidth: first.staff.width },
+      peakRssMiB,
+    };
+  } finally {
+    await models.close();
+  }
+}
+
+if (import.meta.main) {
+  const arg = (name: string, fallback: string) => {
+    const at = Deno.args.indexOf(`--${name}`);
+    return at >= 0 ? Deno.args[at + 1]! : fallback;
+  };
+  const result = await benchRecognize(
+    arg("backend", "web") as OnnxBackend,
+    Number(arg("threads", "1")),
+    arg("model", "omr-int8"),
+    Number(arg("runs", "20")),
+  );
+  console.log(JSON.stringify(result, null, 2));
+}
