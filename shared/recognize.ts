@@ -69,7 +69,12 @@ export interface Recognition {
 }
 
 /** Framing used when a manifest does not record the one its training data had. */
-const DEFAULT_FRAMING = { staffFraction: 0.2, staffCentre: 0.5, maxWidth: 4096 };
+const DEFAULT_FRAMING = {
+  staffFraction: 0.2,
+  staffCentre: 0.5,
+  maxWidth: 4096,
+  contrast: "none",
+} as const;
 
 /** The staff framing a model entry was trained with. */
 export function framingOf(entry: ModelEntry): StaffFraming {
@@ -80,8 +85,15 @@ export function framingOf(entry: ModelEntry): StaffFraming {
   if (typeof height !== "number") {
     throw new TypeError(`Invalid model "${entry.name}": input height must be a fixed size`);
   }
+  const contrast = preprocess.contrast ?? DEFAULT_FRAMING.contrast;
+  if (contrast !== "none" && contrast !== "stretch") {
+    throw new TypeError(
+      `Invalid model "${entry.name}": preprocess.contrast must be none or stretch, got ${contrast}`,
+    );
+  }
   return {
     height,
+    contrast,
     staffFraction: number("staffFraction", DEFAULT_FRAMING.staffFraction),
     staffCentre: number("staffCentre", DEFAULT_FRAMING.staffCentre),
     maxWidth: number("maxWidth", DEFAULT_FRAMING.maxWidth),

@@ -18,6 +18,12 @@ export interface StaffFraming {
   readonly staffCentre: number;
   /** Widest input accepted; a wider staff is squeezed to it. */
   readonly maxWidth: number;
+  /**
+   * The contrast normalisation the training images had: `none` (as rendered or photographed)
+   * or `stretch` ({@linkcode stretchContrast}). Serving must match training: stretching the
+   * grey paper of photos the model learned to read as they are costs it accuracy.
+   */
+  readonly contrast: "none" | "stretch";
 }
 
 /** A staff found on an image: the rows of its outer lines and its ink's column extent. */
@@ -308,6 +314,24 @@ function cropToFraming(image: GrayImage, staff: StaffLocation, framing: StaffFra
 }
 
 /**
+ * How far the darkest ink (0.1st percentile) is below the paper (the median): faded and
+ * low-contrast photos still have some, blank or evenly noisy images have none.
+ */
+function inkContrast(image: GrayImage): number {
+  const histogram = new Float64Array(256);
+  for (const v of image.data) histogram[v]! += 1;
+  const level = (fraction: number) => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) {
+      seen += histogram[v]!;
+      if (seen >= fraction * image.data.length) return v;
+    }
+    return 255;
+  };
+  return level(0.5) - level(0.001);
+}
+
+/**
  * The whole chain for one staff: deskew, locate, crop to the training framing, stretch
  * contrast, resize to the input height. A wide strip whose lines cannot be resolved (a tight,
  * low-resolution crop of one staff) is read whole, as the training images are; `staff` is then
@@ -320,8 +344,7 @@ export function prepareStaff(image: GrayImage, framing: StaffFraming): {
   readonly skewDegrees: number;
   readonly staff: StaffLocation | null;
 } {
-  const [paper, ink] = levels(image, otsuThreshold(image));
-  if (paper - ink < MIN_CONTRAST) throw noStaff("the image is blank");
+  if (inkContrast(image) < MIN_CONTRAST) throw noStaff("the image is blank");
   const skewDegrees = estimateSkew(image);
   const straight = deskew(image, skewDegrees);
   let staff: StaffLocation | null = null;
@@ -331,7 +354,7 @@ export function prepareStaff(image: GrayImage, framing: StaffFraming): {
     if (!(error instanceof Problem) || straight.width < 2 * straight.height) throw error;
   }
   const crop = staff === null ? straight : cropToFraming(straight, staff, framing);
-  const contrasted = stretchContrast(crop);
+  const contrasted = framing.contrast === "stretch" ? stretchContrast(crop) : crop;
   const width = Math.min(
     framing.maxWidth,
     Math.max(8, Math.round(crop.width * framing.height / crop.height)),

@@ -11,7 +11,13 @@ import {
 } from "../../../shared/image/staff_image.ts";
 import { Problem } from "../../../shared/problem.ts";
 
-const FRAMING = { height: 64, staffFraction: 0.25, staffCentre: 0.5, maxWidth: 2000 };
+const FRAMING = {
+  height: 64,
+  staffFraction: 0.25,
+  staffCentre: 0.5,
+  maxWidth: 2000,
+  contrast: "none",
+} as const;
 
 /** A 600x200 page with a staff (lines at rows 80..120) tilted by `degrees`, and noteheads. */
 function drawnStaff(degrees = 0, paper = 255, ink = 0): GrayImage {
@@ -105,8 +111,11 @@ Deno.test("prepareStaff() frames the staff at the trained fraction and height", 
   const located = findStaff(prepared.image);
   assert.ok(Math.abs(located.top - 24) <= 2, `top ${located.top}`);
   assert.ok(Math.abs(located.bottom - 40) <= 2, `bottom ${located.bottom}`);
-  // Contrast was stretched: paper is white again.
-  assert.equal(prepared.image.data[0], 255);
+  // The grey paper stays as it was, as the model was trained.
+  assert.ok(Math.abs(prepared.image.data[0]! - 200) <= 1, `paper ${prepared.image.data[0]}`);
+  // A model trained on stretched images gets them stretched: paper is white again.
+  const stretched = prepareStaff(drawnStaff(1.5, 200, 60), { ...FRAMING, contrast: "stretch" });
+  assert.equal(stretched.image.data[0], 255);
 });
 
 Deno.test("resize() keeps flat images flat and averages when shrinking", () => {
@@ -132,6 +141,11 @@ Deno.test("prepareStaff() reads a strip without resolvable lines whole, as train
   assert.equal(prepared.staff, null);
   assert.equal(prepared.image.height, 64);
   assert.equal(prepared.image.width, 640);
+});
+
+Deno.test("prepareStaff() finds a faded staff: grey ink on grey paper is not blank", () => {
+  const faded = prepareStaff(drawnStaff(0, 170, 135), FRAMING);
+  assert.notEqual(faded.staff, null);
 });
 
 Deno.test("prepareStaff() answers 422 for a blank image or a line-less non-strip", () => {
