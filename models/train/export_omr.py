@@ -126,6 +126,8 @@ def _entry(name: str, cfg: OmrConfig, onnx_path: Path, manifest_dir: Path,
                        "gray": "luminance, transparency over white",
                        "resize": "to height, keep aspect ratio, bilinear",
                        "normalize": "x = (255 - gray) / 255 (ink 1, paper 0)",
+                       # Training reads the images as rendered or photographed; serving must too.
+                       "contrast": "none",
                        "padValue": 0, "frameWidth": 4, "frames": "floor(floor(width / 2) / 2)",
                        "blank": 0, "outputs": "log-probabilities per frame",
                        "maxWidth": cfg.max_width, **data_framing(cfg)},
