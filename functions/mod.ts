@@ -7,7 +7,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./http/app_env.ts";
 import { health } from "./health.ts";
+import { models } from "./models.ts";
 import { recognize } from "./recognize.ts";
 
 /** The functions this build ships. */
-export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = { health, recognize };
+export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = {
+  health,
+  models,
+  recognize,
+};

@@ -8,3 +8,4 @@
 export * from "./manifest.ts";
 export * from "./onnx_runtime.ts";
 export * from "./model_registry.ts";
+export * from "./create_model_registry.ts";

@@ -2,13 +2,15 @@
  * The model registry: reads the manifest, loads each model once on first use (verifying its
  * size and sha256), caches the session for the process and runs it.
  *
+ * It reads only through a {@linkcode ModelSource}, so the browser imports this same module with
+ * a source over HTTP; `create_model_registry.ts` builds the server's from the configuration.
+ *
  * @module
  */
 
 import { abortable } from "../abortable.ts";
-import type { Config, OnnxBackend } from "../config.ts";
+import type { OnnxBackend } from "../config.ts";
 import { sha256Hex } from "../sha256.ts";
-import { createObjectStore } from "../storage/mod.ts";
 import { type Manifest, type ModelEntry, parseManifest } from "./manifest.ts";
 import {
   createSession,
@@ -38,7 +40,7 @@ export interface ModelRegistryOptions {
   };
   /** Key of the manifest in the source; `manifest.json` by default. */
   readonly manifestKey?: string;
-  /** Close the source in {@linkcode ModelRegistry.close} (set by {@linkcode createModelRegistry}). */
+  /** Close the source in {@linkcode ModelRegistry.close} (set by `createModelRegistry`). */
   readonly ownsSource?: boolean;
 }
 
@@ -50,6 +52,14 @@ export interface ModelStatus {
   readonly version: string;
   /** `idle` (not loaded yet), `loading` or `ready`. */
   readonly state: "idle" | "loading" | "ready";
+}
+
+/** A file served to clients by {@linkcode ModelRegistry.artifact}. */
+export interface ModelArtifact {
+  /** The file's bytes. */
+  readonly bytes: Uint8Array;
+  /** Their lower-case hex SHA-256. */
+  readonly sha256: string;
 }
 
 /** A health summary of the registry. */
@@ -185,23 +195,7 @@ export class ModelRegistry {
 
   async #load(name: string): Promise<OnnxSession> {
     const entry = await this.model(name);
-    const bytes = await this.#options.source.getBytes(entry.file);
-    if (bytes === null) throw new ModelIntegrityError(name, entry.file, "not found");
-    if (bytes.byteLength !== entry.bytes) {
-      throw new ModelIntegrityError(
-        name,
-        entry.file,
-        `expected ${entry.bytes} bytes, got ${bytes.byteLength}`,
-      );
-    }
-    const actual = await sha256Hex(bytes);
-    if (actual !== entry.sha256) {
-      throw new ModelIntegrityError(
-        name,
-        entry.file,
-        `expected sha256 ${entry.sha256}, got ${actual}`,
-      );
-    }
+    const bytes = await this.#verifiedBytes(entry);
     const { backend, threads, webgpu } = this.#options.onnx;
     return await createSession(bytes, {
       backend,
@@ -211,6 +205,45 @@ export class ModelRegistry {
       outputs: entry.outputs,
       label: name,
     });
+  }
+
+  /** The bytes of `entry`'s file. @throws {ModelIntegrityError} unless size and sha256 match. */
+  async #verifiedBytes(entry: ModelEntry, signal?: AbortSignal): Promise<Uint8Array> {
+    const bytes = await this.#options.source.getBytes(entry.file, signal);
+    if (bytes === null) throw new ModelIntegrityError(entry.name, entry.file, "not found");
+    if (bytes.byteLength !== entry.bytes) {
+      throw new ModelIntegrityError(
+        entry.name,
+        entry.file,
+        `expected ${entry.bytes} bytes, got ${bytes.byteLength}`,
+      );
+    }
+    const actual = await sha256Hex(bytes);
+    if (actual !== entry.sha256) {
+      throw new ModelIntegrityError(
+        entry.name,
+        entry.file,
+        `expected sha256 ${entry.sha256}, got ${actual}`,
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * A file for clients that run the models themselves: the manifest, or a model file it lists
+   * (verified like a load). Any other key is `null`, so nothing else in the source is exposed.
+   *
+   * @throws {ModelIntegrityError} when a listed file is missing or differs from the manifest.
+   */
+  async artifact(key: string, signal?: AbortSignal): Promise<ModelArtifact | null> {
+    const manifestKey = this.#options.manifestKey ?? "manifest.json";
+    if (key === manifestKey) {
+      const bytes = await this.#options.source.getBytes(key, signal);
+      return bytes && { bytes, sha256: await sha256Hex(bytes) };
+    }
+    const entry = (await this.manifest()).models.find((model) => model.file === key);
+    if (entry === undefined) return null;
+    return { bytes: await this.#verifiedBytes(entry, signal), sha256: entry.sha256 };
   }
 
   /** Runs model `name` on `feeds` (loading it if needed) and returns its outputs. */
@@ -264,25 +297,4 @@ export class ModelRegistry {
     );
     if (this.#options.ownsSource) await this.#options.source.close?.();
   }
-}
-
-/**
- * Builds the registry from the configuration: models from `config.models` (a local folder or
- * an S3 prefix) on the `config.onnx` backend.
- *
- * @example
- * ```ts
- * import { createModelRegistry } from "./model_registry.ts";
- * import { loadConfig } from "../config.ts";
- * const registry = createModelRegistry(loadConfig({}));
- * console.assert(registry.loaded().length === 0);
- * await registry.close();
- * ```
- */
-export function createModelRegistry(config: Config): ModelRegistry {
-  const models = config.models;
-  const source = models.kind === "local"
-    ? createObjectStore({ kind: "local", root: models.dir })
-    : createObjectStore(models);
-  return new ModelRegistry({ source, onnx: config.onnx, ownsSource: true });
 }

@@ -113,16 +113,20 @@ export function executionProviders(
 }
 
 async function webModule(gpu: boolean, threads: number): Promise<OrtModule> {
-  // The `onnxruntime-web` node build has no WebGPU backend; the `/webgpu` build has both.
+  // `/wasm` is the CPU-only build in Deno and in the browser alike, so both run one WASM binary
+  // (the package's default browser build would fetch the twice as large JSEP one); the
+  // `/webgpu` build has both WebGPU and WASM.
   const ort = gpu
     ? await importOnce("webgpu", () => import("onnxruntime-web/webgpu"))
-    : await importOnce("web", () => import("onnxruntime-web"));
+    : await importOnce("web", () => import("onnxruntime-web/wasm"));
   const wasm = ort.env.wasm;
   const started = startedThreads.get(ort);
   if (started === undefined) {
-    // The .wasm files sit next to the package's entry point in node_modules: no network.
-    const entry = import.meta.resolve("onnxruntime-web");
-    if (entry.startsWith("file:")) wasm.wasmPaths = new URL(".", entry).href;
+    // Run from files (Deno), the .wasm files sit in node_modules: no network. Bundled for the
+    // browser, this module is served over HTTP and ORT fetches them from beside its own script.
+    if (import.meta.url.startsWith("file:")) {
+      wasm.wasmPaths = new URL(".", import.meta.resolve("onnxruntime-web")).href;
+    }
     wasm.numThreads = threads;
     startedThreads.set(ort, threads);
   } else if (started !== threads) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createModelRegistry } from "../../../shared/models/create_model_registry.ts";
 import {
-  createModelRegistry,
   ModelIntegrityError,
   ModelNotFoundError,
   ModelRegistry,
