@@ -89,6 +89,11 @@ export interface Config {
     /** Largest beam width a request may ask for. */
     readonly maxBeamWidth: number;
   };
+  /** The web app. */
+  readonly web: {
+    /** Folder of the built web app (`deno task build:web` writes it), served at `/`. */
+    readonly dir: string;
+  };
   /** Functions mounted under `/v1`; `undefined` means all of them. */
   readonly functions?: readonly string[];
 }
@@ -252,6 +257,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       maxPixels: integer(env, "STAVE_MAX_IMAGE_PIXELS", 40_000_000, 1, 1_000_000_000),
       maxBeamWidth: integer(env, "STAVE_MAX_BEAM_WIDTH", 32, 1, 1024),
     },
+    web: { dir: text(env, "STAVE_WEB_DIR") ?? "web/dist" },
     functions: list(env, "STAVE_FUNCTIONS"),
   };
   return deepFreeze(config);

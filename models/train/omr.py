@@ -224,6 +224,11 @@ def main(argv: List[str] | None = None) -> None:
         # A warm start: the weights of an earlier run, with a fresh optimizer and schedule.
         model.load_state_dict(load_torch(cfg.path(cfg.init_from), device)["model"])
         print(f"weights from {cfg.init_from}")
+    if cfg.init_from and best == math.inf:
+        # The warm start's validation score is the bar to beat: a worse model never replaces the
+        # exported one.
+        best = load_torch(cfg.path(cfg.init_from), "cpu").get("best", math.inf)
+        print(f"best to beat {best:.4f}")
 
     def save(path: Path, metrics: Dict | None = None) -> None:
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -288,7 +293,8 @@ def main(argv: List[str] | None = None) -> None:
                "train_loss_agnostic": sums["agnostic"] / max(n_batches, 1),
                "staves_per_s": round(staves / max(busy, 1e-9), 2), "improved": False}
         metrics = {}
-        if epoch_done and (epoch + 1) % cfg.val_every_epochs == 0:
+        # A budget stop mid-epoch is validated too: the session's progress is measured and kept.
+        if (epoch_done and (epoch + 1) % cfg.val_every_epochs == 0) or (stop and n_batches > 0):
             metrics = validate(model, val_loader, device, cfg, autocast)
             row.update(metrics)
             score = (metrics["val_ser_semantic"] + metrics["val_ser_agnostic"]) / 2

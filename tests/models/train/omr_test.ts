@@ -122,10 +122,31 @@ Deno.test({
         `init_from=${run1}/best.pt`,
       ]);
       assert.match(warm, /weights from .*best\.pt/);
+      // The bar is the starting weights' own validation score, not infinity.
+      const bar = Number(/best to beat ([\d.]+)/.exec(warm)?.[1]);
+      assert.ok(Number.isFinite(bar), warm);
       const warmRows = (await Deno.readTextFile(`${tmp}/train/warm/metrics.csv`)).trim().split(
         "\n",
       );
       assert.equal(warmRows.length, 2, warmRows.join("\n"));
+
+      // A step budget that stops mid-epoch still validates, so the run's progress is measured.
+      const stopped = await run(PYTHON, [
+        ...base,
+        "--set",
+        "epochs=3",
+        "--set",
+        "run_name=stopped",
+        "--set",
+        "max_steps=1",
+      ]);
+      const stoppedRows = (await Deno.readTextFile(`${tmp}/train/stopped/metrics.csv`)).trim()
+        .split("\n");
+      assert.equal(stoppedRows.length, 2, stopped);
+      const stoppedRow = stoppedRows[1]!.split(",");
+      assert.equal(stoppedRow[header.indexOf("step")], "1");
+      const stoppedSer = stoppedRow[header.indexOf("val_ser_semantic")]!;
+      assert.ok(stoppedSer !== "" && Number(stoppedSer) >= 0, stoppedRows[1]);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
