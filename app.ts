@@ -1,7 +1,7 @@
 /**
  * Composes the functions into one Hono app under `/v1`, with the cross-cutting middleware:
- * request ids, secure headers, CORS, body limit, request timeout, problem+json errors, and the
- * OpenAPI document with its docs page.
+ * request ids, secure headers, CORS, body limit, request timeout, problem+json errors, the
+ * OpenAPI document with its docs page, and the web app at `/`.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import { FUNCTIONS } from "./functions/mod.ts";
 import type { AppEnv } from "./functions/http/app_env.ts";
 import { renderDocsPage } from "./functions/http/docs_page.ts";
 import { notFound, onError, validationHook } from "./functions/http/problem_response.ts";
+import { webApp } from "./functions/web_app.ts";
 import { Problem } from "./shared/problem.ts";
 import type { Services } from "./shared/services.ts";
 
@@ -86,6 +87,6 @@ export function createApp(
     const document = app.getOpenAPI31Document({ openapi: "3.1.0", info });
     return c.html(renderDocsPage(document as never, "/v1/openapi.json"));
   });
-  app.get("/", (c) => c.redirect("/v1/docs"));
+  app.route("/", webApp(services.config.web.dir));
   return app;
 }

@@ -10,6 +10,7 @@ Deno.test("loadConfig() gives the embedded defaults for an empty environment", (
   assert.deepEqual(config.models, { kind: "local", dir: "models" });
   assert.deepEqual(config.onnx, { backend: "web", webgpu: false, threads: 1 });
   assert.deepEqual(config.http.corsOrigins, []);
+  assert.deepEqual(config.web, { dir: "web/dist" });
   assert.equal(config.functions, undefined);
 });
 
