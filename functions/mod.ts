@@ -7,12 +7,16 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./http/app_env.ts";
 import { health } from "./health.ts";
+import { hooks } from "./hooks.ts";
 import { models } from "./models.ts";
 import { recognize } from "./recognize.ts";
+import { scores } from "./scores.ts";
 
 /** The functions this build ships. */
 export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = {
   health,
   models,
   recognize,
+  scores,
+  hooks,
 };

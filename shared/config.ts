@@ -89,6 +89,25 @@ export interface Config {
     /** Largest beam width a request may ask for. */
     readonly maxBeamWidth: number;
   };
+  /** The library: stored scores, their excerpts and the jobs that index them. */
+  readonly library: {
+    /** Measures per excerpt of a score's first voice. */
+    readonly excerptMeasures: number;
+    /** Seconds after which a running job whose heartbeat stopped may be run again. */
+    readonly jobStaleSeconds: number;
+  };
+  /** The signed object-created webhook. */
+  readonly hooks: {
+    /** Shared HMAC-SHA256 secret; unset means the webhook accepts nothing. */
+    readonly secret?: string;
+    /** Largest distance between a delivery's timestamp and now, in seconds. */
+    readonly windowSeconds: number;
+  };
+  /** Who may write. */
+  readonly auth: {
+    /** Bearer key the write endpoints require; unset means writes are open. */
+    readonly apiKey?: string;
+  };
   /** The web app. */
   readonly web: {
     /** Folder of the built web app (`deno task build:web` writes it), served at `/`. */
@@ -136,6 +155,16 @@ function boolean(env: Env, key: string, fallback: boolean): boolean {
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
   throw new ConfigError(key, `expected true or false, got "${raw}"`);
+}
+
+/** A secret of at least `minLength` characters, or `undefined` when unset. */
+function secret(env: Env, key: string, minLength: number): string | undefined {
+  const value = text(env, key);
+  if (value !== undefined && value.length < minLength) {
+    // The value itself is never part of the message.
+    throw new ConfigError(key, `expected at least ${minLength} characters`);
+  }
+  return value;
 }
 
 function list(env: Env, key: string): string[] | undefined {
@@ -257,6 +286,15 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       maxPixels: integer(env, "STAVE_MAX_IMAGE_PIXELS", 40_000_000, 1, 1_000_000_000),
       maxBeamWidth: integer(env, "STAVE_MAX_BEAM_WIDTH", 32, 1, 1024),
     },
+    library: {
+      excerptMeasures: integer(env, "STAVE_EXCERPT_MEASURES", 4, 1, 64),
+      jobStaleSeconds: integer(env, "STAVE_JOB_STALE_SECONDS", 600, 1, 86_400),
+    },
+    hooks: {
+      secret: secret(env, "STAVE_HOOK_SECRET", 16),
+      windowSeconds: integer(env, "STAVE_HOOK_WINDOW_SECONDS", 300, 1, 3_600),
+    },
+    auth: { apiKey: secret(env, "STAVE_API_KEY", 16) },
     web: { dir: text(env, "STAVE_WEB_DIR") ?? "web/dist" },
     functions: list(env, "STAVE_FUNCTIONS"),
   };

@@ -27,6 +27,11 @@ export interface S3ServerOptions {
   readonly directory?: string;
   /** Log every request (off by default). */
   readonly verbose?: boolean;
+  /**
+   * Receives each S3 event notification (`{ Records: [...] }`, as AWS sends them) that s3rver
+   * emits for puts, copies and deletes; s3rver itself sends them nowhere.
+   */
+  readonly onEvent?: (event: unknown) => void;
 }
 
 /** A running server. */
@@ -49,6 +54,7 @@ export interface S3Server {
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
+  on(name: "event", listener: (event: unknown) => void): void;
 }
 
 /**
@@ -102,6 +108,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     vhostBuckets: false,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
+  if (options.onEvent !== undefined) server.on("event", options.onEvent);
   let address: { port: number };
   try {
     address = await server.run();

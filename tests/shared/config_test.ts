@@ -89,3 +89,33 @@ Deno.test("loadConfig() treats blank values as unset", () => {
   assert.equal(config.port, 8000);
   assert.equal(config.database.kind, "pglite");
 });
+
+Deno.test("loadConfig() reads the library, hook and API key settings", () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.library, { excerptMeasures: 4, jobStaleSeconds: 600 });
+  assert.deepEqual(defaults.hooks, { secret: undefined, windowSeconds: 300 });
+  assert.deepEqual(defaults.auth, { apiKey: undefined });
+  const config = loadConfig({
+    STAVE_EXCERPT_MEASURES: "8",
+    STAVE_JOB_STALE_SECONDS: "120",
+    STAVE_HOOK_SECRET: "0123456789abcdef",
+    STAVE_HOOK_WINDOW_SECONDS: "60",
+    STAVE_API_KEY: "key-of-sixteen-c",
+  });
+  assert.deepEqual(config.library, { excerptMeasures: 8, jobStaleSeconds: 120 });
+  assert.deepEqual(config.hooks, { secret: "0123456789abcdef", windowSeconds: 60 });
+  assert.deepEqual(config.auth, { apiKey: "key-of-sixteen-c" });
+});
+
+Deno.test("loadConfig() refuses a short secret without repeating it", () => {
+  for (const key of ["STAVE_HOOK_SECRET", "STAVE_API_KEY"]) {
+    assert.throws(() => loadConfig({ [key]: "hunter2" }), (caught: unknown) => {
+      assert.ok(caught instanceof ConfigError);
+      assert.equal(caught.key, key);
+      assert.match(caught.message, /at least 16 characters/);
+      assert.doesNotMatch(caught.message, /hunter2/);
+      return true;
+    });
+  }
+  assert.throws(() => loadConfig({ STAVE_EXCERPT_MEASURES: "0" }), /1\.\.64/);
+});

@@ -1,0 +1,220 @@
+/**
+ * The library's scores: `POST /v1/scores` stores and indexes a file, `GET /v1/scores` lists,
+ * `GET /v1/scores/{id}` shows one, `DELETE /v1/scores/{id}` removes it and its objects. Writes
+ * need the API key when one is configured.
+ *
+ * @module
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  deleteScore,
+  getScore,
+  listScores,
+  type ScoreView,
+  storeUpload,
+} from "../shared/library/mod.ts";
+import { Problem } from "../shared/problem.ts";
+import { requireApiKey } from "./http/api_key.ts";
+import { createFunctionApp } from "./http/function_app.ts";
+import { requireMediaType } from "./http/media_type.ts";
+import { problem } from "./http/problem_schema.ts";
+
+const Score = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  metadata: z.record(z.string(), z.string()).openapi({ example: { composer: "Trad." } }),
+  status: z.enum(["pending", "indexed", "failed"]),
+  source: z.enum(["upload", "hook"]),
+  format: z.enum(["musicxml", "mxl", "mei", "abc", "humdrum", "image"]).nullable(),
+  contentType: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  objectKey: z.string(),
+  excerptCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).openapi("Score");
+
+const ScoreDetail = Score.extend({
+  job: z.object({
+    id: z.uuid(),
+    status: z.enum(["pending", "running", "done", "failed"]),
+    step: z.string().nullable(),
+    attempts: z.number().int(),
+    error: z.string().nullable(),
+  }).nullable().openapi({ description: "The latest index job" }),
+}).openapi("ScoreDetail");
+
+const IdParam = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: crypto.randomUUID() }),
+});
+
+// The file is read by the handler; the validator must not coerce it.
+const bytesSchema = z.any().openapi({ type: "string", format: "binary" });
+
+/** Metadata fields: a few short strings under lower-case names. */
+const METADATA_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const MAX_METADATA_FIELDS = 20;
+const MAX_METADATA_VALUE = 1000;
+
+const uploadRoute = createRoute({
+  method: "post",
+  path: "/scores",
+  // Before the validators: a missing key is a 401 and a wrong type a 415, whatever the body.
+  middleware: [requireApiKey(), requireMediaType("multipart/form-data")] as const,
+  summary: "Store and index a score",
+  description: "Multipart fields: `file` (MusicXML, compressed MusicXML, MEI, ABC, Humdrum, or a " +
+    "PNG, JPEG or WebP image of a page, which is recognized), `title`, and optional metadata " +
+    "fields (lower-case names, string values). The score is parsed before anything is stored " +
+    "and indexed before the answer. The same file again answers 200 with the first score.",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "multipart/form-data": {
+          schema: z.object({
+            file: bytesSchema,
+            title: z.string().trim().min(1).max(500),
+          }).catchall(z.string().max(MAX_METADATA_VALUE)),
+        },
+      },
+    },
+  },
+  responses: {
+    201: {
+      description: "Stored and indexed (see `status`)",
+      content: { "application/json": { schema: ScoreDetail } },
+    },
+    200: {
+      description: "The same file was stored before: that score",
+      content: { "application/json": { schema: ScoreDetail } },
+    },
+    400: problem("Missing file or title, or bad metadata"),
+    401: problem("Missing or wrong API key"),
+    413: problem("File or image too large"),
+    415: problem("Not a score file"),
+    422: problem("Unreadable score"),
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/scores",
+  summary: "List scores, newest first",
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z.string().max(200).optional().openapi({
+        description: "`nextCursor` of the previous page",
+      }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "One page",
+      content: {
+        "application/json": {
+          schema: z.object({
+            scores: z.array(Score).readonly(),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    400: problem("Bad limit or cursor"),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/scores/{id}",
+  summary: "One score: metadata, indexing status, excerpt count",
+  request: { params: IdParam },
+  responses: {
+    200: { description: "The score", content: { "application/json": { schema: ScoreDetail } } },
+    400: problem("Not a score id"),
+    404: problem("No such score"),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/scores/{id}",
+  middleware: [requireApiKey()] as const,
+  summary: "Delete a score, its excerpts and its stored file",
+  request: { params: IdParam },
+  responses: {
+    204: { description: "Deleted" },
+    400: problem("Not a score id"),
+    401: problem("Missing or wrong API key"),
+    404: problem("No such score"),
+  },
+});
+
+const badField = (field: string, detail: string) =>
+  new Problem(400, `Invalid form: ${field}: ${detail}`, {
+    slug: "invalid-request",
+    extensions: { field },
+  });
+
+/** The metadata fields of the form: every field but `file` and `title`. */
+function metadataOf(form: Record<string, unknown>): Record<string, string> {
+  const entries = Object.entries(form).filter(([name]) => name !== "file" && name !== "title");
+  if (entries.length > MAX_METADATA_FIELDS) {
+    throw badField("(root)", `at most ${MAX_METADATA_FIELDS} metadata fields`);
+  }
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of entries) {
+    if (!METADATA_NAME.test(name)) {
+      throw badField(name, "metadata names are lower-case letters, digits and _ (up to 40)");
+    }
+    if (typeof value !== "string") throw badField(name, "expected one text value");
+    metadata[name] = value.trim();
+  }
+  return metadata;
+}
+
+async function scoreOrThrow(db: Parameters<typeof getScore>[0], id: string) {
+  const score = await getScore(db, id);
+  if (score === undefined) {
+    throw new Problem(404, `No score "${id}"`, { slug: "no-score" });
+  }
+  return score;
+}
+
+const location = (score: ScoreView) => `/v1/scores/${score.id}`;
+
+/** The scores function. */
+export const scores = createFunctionApp()
+  .openapi(uploadRoute, async (c) => {
+    const form = c.req.valid("form") as Record<string, unknown>;
+    const file = form.file;
+    if (!(file instanceof File)) throw badField("file", "expected a file");
+    const title = (form.title as string).trim();
+    const services = c.var.services;
+    const stored = await storeUpload(services, {
+      bytes: new Uint8Array(await file.arrayBuffer()),
+      fileName: file.name,
+      contentType: file.type,
+      title,
+      metadata: metadataOf(form),
+    });
+    const score = await scoreOrThrow(services.database.db, stored.scoreId);
+    c.header("location", location(score));
+    return stored.created ? c.json(score, 201) : c.json(score, 200);
+  })
+  .openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    return c.json(await listScores(c.var.services.database.db, { limit, cursor }), 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(await scoreOrThrow(c.var.services.database.db, id), 200);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!await deleteScore(c.var.services, id)) {
+      throw new Problem(404, `No score "${id}"`, { slug: "no-score" });
+    }
+    return c.body(null, 204);
+  });

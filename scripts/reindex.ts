@@ -1,0 +1,38 @@
+/**
+ * `deno task reindex`: runs every unfinished job of the configured library (pending, failed, or
+ * running with a heartbeat older than `STAVE_JOB_STALE_SECONDS`, or `--stale-seconds`), each from
+ * the step after its last committed one. Exits 1 when a job is still failed afterwards.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { configOrExit } from "../main.ts";
+import { reindex } from "../shared/library/mod.ts";
+import { openServices } from "../shared/services.ts";
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { "stale-seconds": { type: "string" } } });
+  const raw = values["stale-seconds"];
+  const staleSeconds = raw === undefined ? undefined : Number(raw);
+  if (staleSeconds !== undefined && !(Number.isInteger(staleSeconds) && staleSeconds >= 0)) {
+    console.error(`Invalid --stale-seconds "${raw}": expected a whole number of seconds`);
+    Deno.exit(2);
+  }
+  const services = await openServices(configOrExit());
+  let failed = 0;
+  try {
+    const jobs = await reindex(services, {
+      staleSeconds,
+      afterStep: (step, job) =>
+        console.log(`${job.kind} ${job.id} (score ${job.score_id}): ${step}`),
+    });
+    for (const job of jobs) {
+      if (job.status === "failed") failed++;
+      console.log(`${job.kind} ${job.id}: ${job.status}${job.error ? `: ${job.error}` : ""}`);
+    }
+    console.log(`${jobs.length} unfinished job(s) run, ${failed} failed`);
+  } finally {
+    await services.close();
+  }
+  if (failed > 0) Deno.exit(1);
+}
