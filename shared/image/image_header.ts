@@ -126,6 +126,24 @@ function webpHeader(bytes: Uint8Array, view: DataView): ImageHeader {
 }
 
 /**
+ * The format `bytes` are in, from their signature alone: `undefined` for anything but PNG, JPEG
+ * and WebP. Nothing else is checked; {@linkcode readImageHeader} reads and checks the header.
+ *
+ * @example
+ * ```ts
+ * import { sniffImageFormat } from "./image_header.ts";
+ * console.assert(sniffImageFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])) === "jpeg");
+ * ```
+ */
+export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  const starts = (...magic: number[]) => magic.every((b, i) => bytes[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "png";
+  if (starts(0xff, 0xd8, 0xff)) return "jpeg";
+  if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") return "webp";
+  return undefined;
+}
+
+/**
  * Reads the header of `bytes`.
  *
  * @example
@@ -142,12 +160,12 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   if (bytes.length === 0) throw new ImageFormatError("The image is empty", false);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const starts = (...magic: number[]) => magic.every((b, i) => bytes[i] === b);
+  const format = sniffImageFormat(bytes);
   let header: ImageHeader;
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) header = pngHeader(view);
-  else if (starts(0xff, 0xd8, 0xff)) header = jpegHeader(view);
-  else if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") {
-    header = webpHeader(bytes, view);
-  } else {
+  if (format === "png") header = pngHeader(view);
+  else if (format === "jpeg") header = jpegHeader(view);
+  else if (format === "webp") header = webpHeader(bytes, view);
+  else {
     const known = starts(0x47, 0x49, 0x46)
       ? "GIF"
       : starts(0x42, 0x4d)

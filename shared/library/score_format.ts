@@ -5,6 +5,7 @@
  * @module
  */
 import type { ScoreFormat } from "../db/schema.ts";
+import { type ImageFormat, sniffImageFormat } from "../image/image_header.ts";
 import { Problem } from "../problem.ts";
 
 /** A recognised score file. */
@@ -35,19 +36,17 @@ const TEXT_FORMATS = {
 const startsWith = (bytes: Uint8Array, prefix: readonly number[], at = 0) =>
   prefix.every((byte, i) => bytes[at + i] === byte);
 
+/** Media type and key extension of each image format. */
+const IMAGES: Record<ImageFormat, Omit<DetectedScore, "format">> = {
+  png: { contentType: "image/png", extension: "png" },
+  jpeg: { contentType: "image/jpeg", extension: "jpg" },
+  webp: { contentType: "image/webp", extension: "webp" },
+};
+
 /** The container formats recognised by their first bytes. */
 function binaryFormat(bytes: Uint8Array): DetectedScore | undefined {
-  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) {
-    return { format: "image", contentType: "image/png", extension: "png" };
-  }
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) {
-    return { format: "image", contentType: "image/jpeg", extension: "jpg" };
-  }
-  if (
-    startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8)
-  ) {
-    return { format: "image", contentType: "image/webp", extension: "webp" };
-  }
+  const image = sniffImageFormat(bytes);
+  if (image !== undefined) return { format: "image", ...IMAGES[image] };
   // A zip: compressed MusicXML is the only zip the library reads; Verovio checks the inside.
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
     return { format: "mxl", contentType: "application/vnd.recordare.musicxml", extension: "mxl" };
