@@ -60,6 +60,14 @@ interface Device {
 let device: Promise<Device> | undefined;
 
 async function openDevice(): Promise<Device> {
+  if (!isSecureContext) {
+    // WebCrypto, which checks the model's sha256, exists only there (a phone on plain HTTP).
+    throw new ProblemError(
+      "On-device reading needs HTTPS",
+      "The browser checks the model only on HTTPS or localhost: open Stave over HTTPS, or read " +
+        "on the server",
+    );
+  }
   const response = await fetch("/v1/models");
   if (!response.ok) throw await problemOf(response);
   const catalogue: Catalogue = await response.json();

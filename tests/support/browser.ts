@@ -35,13 +35,8 @@ export async function launchBrowser(): Promise<Browser> {
   return await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      // Chromium's sandbox refuses to run as root, which CI is.
-      ...(Deno.uid() === 0 ? ["--no-sandbox"] : []),
-      // Sound without a sound card: Web Audio runs against a fake output device.
-      "--use-fake-device-for-media-stream",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
+    // Chromium's sandbox refuses to run as root, which CI is.
+    args: Deno.uid() === 0 ? ["--no-sandbox"] : [],
   });
 }
 
