@@ -74,7 +74,8 @@ async function openDevice(): Promise<Device> {
   const webgpu = await hasWebGpu();
   const registry = new ModelRegistry({
     source: httpSource(new URL(".", new URL(catalogue.manifest, location.href))),
-    // One thread: WASM threads need cross-origin isolation, and were no faster on phones' cores.
+    // One thread: WASM threads need cross-origin isolation (COOP + COEP), which the app does not
+    // ask for; on the 2-core machines measured, 2 threads were slower than 1 anyway.
     onnx: { backend: "web", webgpu, threads: 1 },
   });
   return {
