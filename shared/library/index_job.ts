@@ -8,11 +8,11 @@
  */
 import { sql } from "kysely";
 import type { Job, ScoreFormat, ScoreSource } from "../db/schema.ts";
-import { Problem } from "../problem.ts";
 import { sha256Hex } from "../sha256.ts";
 import { type ExcerptDraft, splitExcerpts } from "./excerpts.ts";
 import type { JobKindSpec, JobRun, LibraryServices, PreparedScore } from "./jobs.ts";
 import { parseScore } from "./parse_score.ts";
+import { unreadableScore as unreadable } from "./score_format.ts";
 
 /** What an index job carries: everything needed to write the score row and read its bytes. */
 export interface IndexPayload {
@@ -50,9 +50,6 @@ function indexPayload(job: Job): IndexPayload {
   }
   return p as unknown as IndexPayload;
 }
-
-const unreadable = (detail: string, cause?: unknown) =>
-  new Problem(422, `Unreadable score: ${detail}`, { slug: "unreadable-score", cause });
 
 /** Cuts `mei` into excerpts; a score with nothing to search is unreadable. */
 function excerptsOf(mei: string, measures: number): ExcerptDraft[] {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Job, JobKind, JobPayload, Tables } from "../db/schema.ts";
 import type { Services } from "../services.ts";
 import type { ExcerptDraft } from "./excerpts.ts";
@@ -110,9 +110,15 @@ export async function createJob(
   return { job: existing, created: false };
 }
 
-/** SQL for "not moved for `staleSeconds`". */
-const staleBefore = (staleSeconds: number) =>
-  sql<Date>`now() - make_interval(secs => ${staleSeconds})`;
+/** Jobs a runner may claim: pending, failed, or running without a heartbeat for `staleSeconds`. */
+const claimable = (staleSeconds: number) => (eb: ExpressionBuilder<Tables, "jobs">) =>
+  eb.or([
+    eb("status", "in", ["pending", "failed"]),
+    eb.and([
+      eb("status", "=", "running"),
+      eb("updated_at", "<", sql<Date>`now() - make_interval(secs => ${staleSeconds})`),
+    ]),
+  ]);
 
 /**
  * Claims job `id` when it is pending, failed, or running with a heartbeat older than
@@ -132,12 +138,7 @@ export async function claimJob(
       finished_at: null,
     }))
     .where("id", "=", id)
-    .where((eb) =>
-      eb.or([
-        eb("status", "in", ["pending", "failed"]),
-        eb.and([eb("status", "=", "running"), eb("updated_at", "<", staleBefore(staleSeconds))]),
-      ])
-    )
+    .where(claimable(staleSeconds))
     .returningAll()
     .executeTakeFirst();
 }
@@ -207,12 +208,7 @@ export async function unfinishedJobIds(
   staleSeconds: number,
 ): Promise<string[]> {
   const rows = await db.selectFrom("jobs").select("id")
-    .where((eb) =>
-      eb.or([
-        eb("status", "in", ["pending", "failed"]),
-        eb.and([eb("status", "=", "running"), eb("updated_at", "<", staleBefore(staleSeconds))]),
-      ])
-    )
+    .where(claimable(staleSeconds))
     .orderBy("created_at").orderBy("id")
     .execute();
   return rows.map((row) => row.id);

@@ -12,9 +12,8 @@ import type { ModelRegistry } from "../models/mod.ts";
 import { parseToken } from "../music/semantic_tokens.ts";
 import { tokensToMei } from "../music/tokens_to_mei.ts";
 import { sharedVerovio, VerovioError } from "../music/verovio.ts";
-import { Problem } from "../problem.ts";
 import { recognizePage } from "../recognize_page.ts";
-import { decodeScoreText } from "./score_format.ts";
+import { decodeScoreText, unreadableScore as unreadable } from "./score_format.ts";
 
 /** What parsing needs: the models (for images) and the recognition settings. */
 export interface ParseContext {
@@ -23,9 +22,6 @@ export interface ParseContext {
   /** The process configuration (recognition model and pixel limit). */
   readonly config: Pick<Config, "recognize">;
 }
-
-const unreadable = (detail: string, cause?: unknown) =>
-  new Problem(422, `Unreadable score: ${detail}`, { slug: "unreadable-score", cause });
 
 /** The MEI of a text score, or a 422 naming why Verovio refused it. */
 async function notationToMei(bytes: Uint8Array, format: Exclude<ScoreFormat, "image">) {

@@ -33,6 +33,11 @@ const TEXT_FORMATS = {
   humdrum: { contentType: "text/x-humdrum", extension: "krn" },
 } as const;
 
+/** A 422 problem: the file is a score format the library reads, but this one cannot be read. */
+export function unreadableScore(detail: string, cause?: unknown): Problem {
+  return new Problem(422, `Unreadable score: ${detail}`, { slug: "unreadable-score", cause });
+}
+
 const startsWith = (bytes: Uint8Array, prefix: readonly number[], at = 0) =>
   prefix.every((byte, i) => bytes[at + i] === byte);
 
@@ -113,7 +118,7 @@ function textFormat(text: string): keyof typeof TEXT_FORMATS | undefined {
  */
 export function detectScoreFormat(bytes: Uint8Array, hints: FileHints = {}): DetectedScore {
   if (bytes.byteLength === 0) {
-    throw new Problem(422, "Unreadable score: the file is empty", { slug: "unreadable-score" });
+    throw unreadableScore("the file is empty");
   }
   const binary = binaryFormat(bytes);
   if (binary !== undefined) return binary;

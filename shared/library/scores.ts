@@ -8,6 +8,7 @@
 import { type Kysely, sql } from "kysely";
 import type {
   JobStatus,
+  Score,
   ScoreFormat,
   ScoreMetadata,
   ScoreSource,
@@ -76,21 +77,7 @@ const COLUMNS = [
   "updated_at",
 ] as const;
 
-interface Row {
-  id: string;
-  title: string;
-  metadata: ScoreMetadata;
-  status: ScoreStatus;
-  source: ScoreSource;
-  format: ScoreFormat | null;
-  content_type: string;
-  sha256: string;
-  bytes: number;
-  object_key: string;
-  excerpt_count: number;
-  created_at: Date;
-  updated_at: Date;
-}
+type Row = Pick<Score, typeof COLUMNS[number]>;
 
 function view(row: Row): ScoreView {
   return {
