@@ -1,8 +1,9 @@
 """Exports an OMR checkpoint: ONNX fp32 + dynamic int8, a parity fixture, and both manifest
-entries, written together so nothing is copied by hand.
+entries, written together so nothing is copied by hand. The heads keep only the classes the
+training labels use; the manifest's vocabularies are those classes.
 
     /usr/bin/python3 -m models.train.export_omr --checkpoint .train/omr/omr-cpu/best.pt \
-        [--export-dir models/omr] [--manifest models/manifest.json]
+        [--export-dir models/omr] [--manifest models/manifest.json] [--keep-all-classes]
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import functools
 import hashlib
 import inspect
 import json
@@ -23,7 +25,7 @@ import onnx
 import torch
 
 from .omr_config import ROOT, OmrConfig, make_config
-from .omr_data import HEADS, load_gray, resize_height
+from .omr_data import HEADS, load_gray, read_tokens, resize_height
 from .omr_model import ExportWrapper, OmrModel, build_model, frames_for_width
 from .quantize_omr import quantize_dynamic, simulate_int8
 
@@ -103,6 +105,48 @@ def data_framing(cfg: OmrConfig) -> Dict:
     return {k: framing[k] for k in ("staffFraction", "staffCentre") if k in framing}
 
 
+@functools.lru_cache(maxsize=8)
+def _tokens_in(split_dir: Path, head: str) -> frozenset:
+    """Every token of the `*.<head>` label files in `split_dir`."""
+    seen = set()
+    for path in split_dir.glob(f"*.{head}"):
+        seen.update(read_tokens(path))
+    return frozenset(seen)
+
+
+def training_classes(cfg: OmrConfig,
+                     vocabs: Dict[str, List[str]]) -> Optional[Dict[str, List[int]]]:
+    """Per head, the output classes a training label uses: blank (0) and 1 + the vocabulary index
+    of every token in the train split's label files; None when those files are not here.
+
+    The other classes were never a training target: CTC only pushed them down, so no frame's
+    argmax can rightly be one of them, and their rows of the head are work without use.
+    """
+    split_dir = cfg.path(cfg.data_dir) / cfg.train_split
+    if not split_dir.is_dir():
+        return None
+    keep = {}
+    for head in HEADS:
+        seen = _tokens_in(split_dir, head)
+        if not seen:
+            return None
+        keep[head] = [0] + [i + 1 for i, token in enumerate(vocabs[head]) if token in seen]
+    return keep
+
+
+def prune_heads(model: OmrModel, keep: Dict[str, List[int]]) -> OmrModel:
+    """A copy of `model` whose heads compute only the classes in `keep` (in that order)."""
+    model = copy.deepcopy(model)
+    for head, rows in keep.items():
+        old = model.heads[head]
+        new = torch.nn.Linear(old.in_features, len(rows))
+        with torch.no_grad():
+            new.weight.copy_(old.weight[rows])
+            new.bias.copy_(old.bias[rows])
+        model.heads[head] = new
+    return model
+
+
 def _entry(name: str, cfg: OmrConfig, onnx_path: Path, manifest_dir: Path,
            vocabs: Dict[str, List[str]], metrics: Dict, data: Dict,
            quantization: str, variant_of: Optional[str]) -> Dict:
@@ -150,13 +194,25 @@ def update_manifest(path: Path, entries: List[Dict]) -> None:
 
 
 def export(model: OmrModel, cfg: OmrConfig, vocabs: Dict[str, List[str]], metrics: Dict,
-           data: Dict) -> Dict[str, Path]:
-    """Writes `<name>.onnx`, `<name>-int8.onnx`, `parity.json` and the two manifest entries."""
+           data: Dict, prune: bool = True) -> Dict[str, Path]:
+    """Writes `<name>.onnx`, `<name>-int8.onnx`, `parity.json` and the two manifest entries.
+
+    With `prune`, the heads keep only the classes the training labels use (when the labels are
+    here): the manifest's vocabularies are then those classes, and `data.outputClasses` says so.
+    """
     out_dir = cfg.path(cfg.export_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = cfg.path(cfg.manifest)
     model = copy.deepcopy(model).cpu().float().eval()  # the caller's model stays as it was
     model = model.to(memory_format=torch.contiguous_format)
+    keep = training_classes(cfg, vocabs) if prune else None
+    if keep is not None:
+        model = prune_heads(model, keep)
+        data = {**data, "outputClasses": {
+            "rule": "blank and the tokens of the train split's labels; the model was trained "
+                    "with the full vocabulary, whose other classes were never a target",
+            **{h: {"trained": len(vocabs[h]) + 1, "kept": len(keep[h])} for h in HEADS}}}
+        vocabs = {h: [vocabs[h][i - 1] for i in keep[h][1:]] for h in HEADS}
     model.set_sru_mode("parallel")
     wrapper = ExportWrapper(model, list(HEADS)).eval()
     fp32_path = out_dir / f"{cfg.model_name}.onnx"
@@ -224,6 +280,8 @@ def main() -> None:
     ap.add_argument("--checkpoint", help="a checkpoint from models.train.omr (best.pt)")
     ap.add_argument("--random", metavar="CONFIG",
                     help="export an untrained, seeded model of this config instead (tests)")
+    ap.add_argument("--keep-all-classes", action="store_true",
+                    help="keep every vocabulary class in the heads (default: those training used)")
     ap.add_argument("--export-dir")
     ap.add_argument("--manifest")
     args = ap.parse_args()
@@ -239,7 +297,9 @@ def main() -> None:
         cfg.export_dir = args.export_dir
     if args.manifest:
         cfg.manifest = args.manifest
-    paths = export(model, cfg, vocabs, ckpt.get("metrics", {}), ckpt.get("data", {}))
+    # An untrained model has no training labels to prune by: it keeps the full vocabularies.
+    paths = export(model, cfg, vocabs, ckpt.get("metrics", {}), ckpt.get("data", {}),
+                   prune=bool(args.checkpoint) and not args.keep_all_classes)
     for kind, p in paths.items():
         print(f"{kind}: {p} ({p.stat().st_size / 1e6:.2f} MB)")
 

@@ -11,7 +11,8 @@ from models.train import ctc
 from models.train.augment import camera
 from models.train.omr_config import make_config, parse_set
 from models.train.omr_data import read_tokens
-from models.train.omr_model import OmrModel, frames_for_width, sru_scan_loop, sru_scan_parallel
+from models.train.omr_model import (CHUNK, CHUNK_STEPS, OmrModel, frames_for_width, sru_scan_loop,
+                                    sru_scan_parallel)
 from models.train.omr import ctc_losses
 from models.train.quantize_omr import _fake_quant_input
 
@@ -26,22 +27,37 @@ def small_model() -> OmrModel:
 class SruTest(unittest.TestCase):
     def test_parallel_form_equals_loop(self):
         torch.manual_seed(1)
-        for steps in (1, 15, 16, 17, 250, 1000):
-            fz = torch.randn(steps, 2, 5, dtype=torch.float64) * 4
+        # around one chunk, many chunks, and more chunk ends than one doubling step reaches
+        for steps in (1, 15, 16, 17, 250, 1000, 5000):
+            f = torch.sigmoid(torch.randn(steps, 2, 5, dtype=torch.float64) * 4)
             b = torch.randn(steps, 2, 5, dtype=torch.float64)
-            loop = sru_scan_loop(torch.sigmoid(fz), b)
-            par = sru_scan_parallel(fz, b)
+            loop = sru_scan_loop(f, b)
+            par = sru_scan_parallel(f, b)
             self.assertLess(float((loop - par).abs().max()), 1e-10, steps)
-            par32 = sru_scan_parallel(fz.float(), b.float())
-            self.assertLess(float((loop.float() - par32).abs().max()), 1e-4, steps)
+            par32 = sru_scan_parallel(f.float(), b.float())
+            self.assertLess(float((loop.float() - par32).abs().max()), 1e-5, steps)
+
+    def test_parallel_form_reaches_its_longest_input(self):
+        # CHUNK_STEPS doublings over chunk ends: a state must carry across all of them
+        steps = CHUNK * 2 ** CHUNK_STEPS
+        f = torch.ones(steps, 1, 1, dtype=torch.float64)
+        b = torch.zeros(steps, 1, 1, dtype=torch.float64)
+        b[0] = 1.0
+        out = sru_scan_parallel(f, b)
+        self.assertEqual(float(out[-1]), 1.0)
 
     def test_parallel_form_is_finite_at_extremes(self):
         for value in (-80.0, 80.0):
-            fz = torch.full((600, 1, 3), value)
-            out = sru_scan_parallel(fz, torch.ones(600, 1, 3))
+            f = torch.sigmoid(torch.full((600, 1, 3), value))
+            out = sru_scan_parallel(f, torch.ones(600, 1, 3))
             self.assertTrue(torch.isfinite(out).all())
-            ref = sru_scan_loop(torch.sigmoid(fz), torch.ones(600, 1, 3))
+            ref = sru_scan_loop(f, torch.ones(600, 1, 3))
             self.assertLess(float((out - ref).abs().max()), 1e-3)
+
+    def test_parallel_form_has_gradients(self):
+        f = torch.rand(37, 2, 3, dtype=torch.float64, requires_grad=True)
+        b = torch.randn(37, 2, 3, dtype=torch.float64, requires_grad=True)
+        torch.autograd.gradcheck(sru_scan_parallel, (f, b))
 
     def test_model_modes_agree(self):
         model = small_model()
@@ -74,6 +90,35 @@ class ModelTest(unittest.TestCase):
         total.backward()
         grads = [p.grad for p in model.parameters() if p.grad is not None]
         self.assertTrue(grads and all(torch.isfinite(g).all() for g in grads))
+
+
+class PruneTest(unittest.TestCase):
+    def test_training_classes_are_blank_and_the_tokens_labels_use(self):
+        from models.train.export_omr import training_classes
+        vocabs = {"semantic": ["a", "b", "c", "d"], "agnostic": ["x", "y"]}
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = make_config({"data_dir": tmp})
+            self.assertIsNone(training_classes(cfg, vocabs))  # no labels: nothing to prune by
+            split = Path(tmp) / cfg.train_split
+            split.mkdir()
+            (split / "0.semantic").write_text("d\tb\t", encoding="utf-8")
+            (split / "1.semantic").write_text("b\n", encoding="utf-8")
+            (split / "0.agnostic").write_text("y\tx\t", encoding="utf-8")
+            keep = training_classes(cfg, vocabs)
+        self.assertEqual(keep, {"semantic": [0, 2, 4], "agnostic": [0, 1, 2]})
+
+    def test_pruned_heads_compute_the_kept_classes_unchanged(self):
+        from models.train.export_omr import prune_heads
+        model = small_model()
+        keep = {"semantic": [0, 3, 4, 10], "agnostic": [0, 7]}
+        pruned = prune_heads(model, keep)
+        x = torch.rand(1, 1, 64, 120)
+        with torch.no_grad():
+            full, part = model(x), pruned(x)
+        for head, rows in keep.items():
+            self.assertEqual(part[head].shape[-1], len(rows))
+            self.assertTrue(torch.equal(part[head], full[head][..., rows]))
+        self.assertEqual(model.heads["semantic"].out_features, 12)  # the original is untouched
 
 
 class CtcTest(unittest.TestCase):
