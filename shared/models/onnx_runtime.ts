@@ -113,12 +113,19 @@ export function executionProviders(
 }
 
 async function webModule(gpu: boolean, threads: number): Promise<OrtModule> {
-  // `/wasm` is the CPU-only build in Deno and in the browser alike, so both run one WASM binary
-  // (the package's default browser build would fetch the twice as large JSEP one); the
-  // `/webgpu` build has both WebGPU and WASM.
+  // In the browser `/wasm` is the CPU-only build (the package's default browser build would
+  // fetch the twice as large JSEP one); the `/webgpu` build has both WebGPU and WASM.
   const ort = gpu
     ? await importOnce("webgpu", () => import("onnxruntime-web/webgpu"))
-    : await importOnce("web", () => import("onnxruntime-web/wasm"));
+    : await importOnce(
+      "web",
+      // From files (Deno), the package's node build: its worker threads start from files, where
+      // `/wasm` would start them from blob: URLs, which Deno refuses (so only one thread).
+      () =>
+        import.meta.url.startsWith("file:")
+          ? import("onnxruntime-web")
+          : import("onnxruntime-web/wasm"),
+    );
   const wasm = ort.env.wasm;
   const started = startedThreads.get(ort);
   if (started === undefined) {

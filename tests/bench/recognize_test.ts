@@ -12,3 +12,10 @@ Deno.test("benchRecognize() measures load, first recognition, each width and the
   assert.ok(result.recognize.inputWidth > 0 && result.recognize.p50Ms > 0);
   assert.ok(result.peakRssMiB > 0);
 });
+
+Deno.test("benchRecognize() runs onnxruntime-web with two WASM threads under Deno", async () => {
+  // Deno refuses blob: worker URLs: the runtime must start its threads from files.
+  const result = await benchRecognize("web", 2, "omr-int8", 1);
+  assert.equal(result.threads, 2);
+  assert.ok(result.inference["1000"]!.p50Ms > 0);
+});
