@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
-import { countRows, keysIn, resetLibrary } from "../support/library.ts";
+import { assertNothingWritten, countRows, keysIn, resetLibrary } from "../support/library.ts";
 import { ABC_REEL, MEI_CHORALE, MUSICXML_WALTZ } from "../support/scores.ts";
 import { openTestServices, type TestServices } from "../support/services.ts";
 
@@ -202,13 +202,7 @@ Deno.test(
       }
       await problemOf(await app.request("/v1/scores/not-a-uuid"), 400, /id/);
       await problemOf(await app.request(`/v1/scores/${crypto.randomUUID()}`), 404, /No score/);
-      assert.deepEqual(await countRows(services.database.db), {
-        scores: 0,
-        excerpts: 0,
-        jobs: 0,
-        deliveries: 0,
-      });
-      assert.deepEqual(await keysIn(services.store), []);
+      await assertNothingWritten(services.database.db, services.store);
     },
 
     "the OpenAPI document describes the library's endpoints": async (app) => {

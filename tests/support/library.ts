@@ -1,9 +1,10 @@
 /**
- * Helpers for library tests: row counts, every object in a store, the environment of services on
+ * Helpers for library tests: row counts, every object in a store, the check that nothing was written, the environment of services on
  * an s3rver bucket, and signed webhook requests.
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { type Kysely, sql } from "kysely";
 import type { Tables } from "../../shared/db/schema.ts";
 import type { ObjectStore } from "../../shared/storage/mod.ts";
@@ -41,6 +42,12 @@ export async function keysIn(store: ObjectStore): Promise<string[]> {
   const keys: string[] = [];
   for await (const info of store.list()) keys.push(info.key);
   return keys;
+}
+
+/** Asserts that the library holds nothing: no row in any of its tables, no object in `store`. */
+export async function assertNothingWritten(db: Kysely<Tables>, store: ObjectStore): Promise<void> {
+  assert.deepEqual(await countRows(db), { scores: 0, excerpts: 0, jobs: 0, deliveries: 0 });
+  assert.deepEqual(await keysIn(store), []);
 }
 
 /** Configuration variables for services whose store is `server`'s bucket under the prefix. */

@@ -17,7 +17,7 @@ import {
 import { Problem } from "../../../shared/problem.ts";
 import { sha256Hex } from "../../../shared/sha256.ts";
 import type { ObjectStore } from "../../../shared/storage/mod.ts";
-import { countRows, keysIn, resetLibrary } from "../../support/library.ts";
+import { assertNothingWritten, countRows, keysIn, resetLibrary } from "../../support/library.ts";
 import {
   ABC_REEL,
   HUMDRUM_MINUET,
@@ -158,13 +158,7 @@ Deno.test(
           },
         );
       }
-      assert.deepEqual(await countRows(services.database.db), {
-        scores: 0,
-        excerpts: 0,
-        jobs: 0,
-        deliveries: 0,
-      });
-      assert.deepEqual(await keysIn(services.store), []);
+      await assertNothingWritten(services.database.db, services.store);
     },
     "storeUpload() recognizes an image of a page into a score": async (services) => {
       const png = await Deno.readFile(PRIMUS_PNG);
