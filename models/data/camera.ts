@@ -4,7 +4,7 @@
  */
 import { decode as decodeJpeg, encode as encodeJpeg } from "@jsquash/jpeg";
 import { encode as encodePng } from "@jsquash/png";
-import type { Rng } from "./prng.ts";
+import type { Rng } from "../../shared/prng.ts";
 
 /** The degradation parameters drawn for one image (kept for the manifest's record). */
 export interface CameraParams {

@@ -5,7 +5,7 @@ import type { SemanticToken } from "../../shared/music/semantic_tokens.ts";
 import type { Engraving, EngravingMarks } from "../../shared/music/tokens_to_mei.ts";
 import { MUSIC_FONTS, type StaffLayout } from "../../shared/music/verovio.ts";
 import type { Excerpt } from "./excerpt.ts";
-import type { Rng } from "./prng.ts";
+import type { Rng } from "../../shared/prng.ts";
 
 const BEAMABLE = new Set([
   "eighth",

@@ -13,7 +13,7 @@ import {
   STEPS,
 } from "../../shared/music/semantic_tokens.ts";
 import { staffStep } from "../../shared/music/staff_position.ts";
-import type { Rng } from "./prng.ts";
+import type { Rng } from "../../shared/prng.ts";
 
 /** An excerpt ready to engrave: its tokens plus the timing the beaming rules need. */
 export interface Excerpt {

@@ -13,7 +13,7 @@ import { type Verovio, VerovioError } from "../../shared/music/verovio.ts";
 import { cameraImage, drawCamera } from "./camera.ts";
 import { drawEngraving, drawLayout } from "./engrave.ts";
 import { CLEF_WEIGHTS, cutExcerpt, ExcerptRejected } from "./excerpt.ts";
-import { rngFor } from "./prng.ts";
+import { rngFor } from "../../shared/prng.ts";
 import { rasterize } from "./render.ts";
 import { loadSourceFile, type ParsedPiece, type SourceFile } from "./sources.ts";
 import { piecePoolOf, sampleSplit, type Split } from "./split.ts";

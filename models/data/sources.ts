@@ -3,7 +3,7 @@
  */
 import { type MeiVoice, readMeiVoices } from "../../shared/music/mei_reader.ts";
 import { type SourceFormat, type Verovio, VerovioError } from "../../shared/music/verovio.ts";
-import { hash32 } from "./prng.ts";
+import { hash32 } from "../../shared/prng.ts";
 
 /** Bump when parsing changes, so cached voices are rebuilt. */
 export const SOURCE_CACHE_VERSION = 2;

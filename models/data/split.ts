@@ -1,7 +1,7 @@
 /**
  * @module Train/validation/test split by source piece, so no piece leaks across splits.
  */
-import { hash32 } from "./prng.ts";
+import { hash32 } from "../../shared/prng.ts";
 
 /** The splits a sample can belong to; `test_camera` draws on test pieces with camera degradations. */
 export type Split = "train" | "val" | "test" | "test_camera";

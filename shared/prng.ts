@@ -1,8 +1,18 @@
 /**
  * @module Seeded pseudo-random numbers: one independent stream per (seed, sample index, purpose).
+ * Plain 32-bit integer arithmetic, so every runtime (Deno, browsers) draws the same numbers: the
+ * OMR data pipeline and seeded melody generation depend on it.
  */
 
-/** 32-bit FNV-1a hash of a string; stable across platforms, used for seeds and piece splits. */
+/**
+ * 32-bit FNV-1a hash of a string; stable across platforms, used for seeds and piece splits.
+ *
+ * @example
+ * ```ts
+ * import { hash32 } from "./prng.ts";
+ * console.assert(hash32("stave") === 2218115848);
+ * ```
+ */
 export function hash32(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -12,7 +22,17 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** A small deterministic generator (sfc32) with the helpers the pipeline needs. */
+/**
+ * A small deterministic generator (sfc32) with the helpers the pipeline needs.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "./prng.ts";
+ * const a = new Rng("key");
+ * const b = new Rng("key");
+ * console.assert(a.next() === b.next() && a.int(1, 6) === b.int(1, 6));
+ * ```
+ */
 export class Rng {
   #a: number;
   #b: number;
@@ -80,7 +100,15 @@ export class Rng {
   }
 }
 
-/** The generator for one purpose of one sample: output never depends on worker count or order. */
+/**
+ * The generator for one purpose of one sample: output never depends on worker count or order.
+ *
+ * @example
+ * ```ts
+ * import { rngFor } from "./prng.ts";
+ * console.assert(rngFor(42, 3, "engrave").next() === rngFor(42, 3, "engrave").next());
+ * ```
+ */
 export function rngFor(seed: number, index: number, purpose: string): Rng {
   return new Rng(`${seed}/${index}/${purpose}`);
 }
