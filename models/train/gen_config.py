@@ -73,6 +73,7 @@ class GenreConfig:
     lr: float = 2e-3
     weight_decay: float = 0.01
     transpose: int = 3  # random transposition of training windows by up to this many semitones
+    amp: str = "auto"  # auto (bf16 on CPU, fp16 on CUDA), bf16, fp16 or off
     eval_every: int = 250
     budget_minutes: float = 0.0
     log_every: int = 100

@@ -23,12 +23,17 @@ import torch.nn.functional as F
 from .gen_config import GenreConfig, load
 from .gen_data import piano_roll, read_split, read_vocab, window_starts
 from .gen_model import GenreCNN
-from .gen import pick_device
+from .gen import autocast_for, pick_device
 
 
 def roll_args(cfg: GenreConfig) -> Dict:
     return dict(low_pitch=cfg.low_pitch, pitches=cfg.pitches, step_ticks=cfg.step_ticks,
                 steps=cfg.steps)
+
+
+def with_notes(records: List[Dict], least: int = 8) -> List[Dict]:
+    """Excerpts with something to classify (a voice may rest for sixteen bars)."""
+    return [r for r in records if len(r["notes"]) >= least]
 
 
 def train_batch(cfg: GenreConfig, by_genre: List[List[Dict]], rng: np.random.Generator):
@@ -81,24 +86,27 @@ def train(cfg: GenreConfig) -> Dict:
     vocab = read_vocab(data_dir)
     genres = [g["id"] for g in vocab["genres"]]
     by_genre: List[List[Dict]] = [[] for _ in genres]
-    for r in read_split(data_dir, "train"):
+    for r in with_notes(read_split(data_dir, "train")):
         by_genre[genres.index(r["genre"])].append(r)
-    val = read_split(data_dir, "val")
+    val = with_notes(read_split(data_dir, "val"))
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     model = GenreCNN(len(genres), cfg.channels, cfg.dropout).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.iterations)
+    autocast = autocast_for(cfg, device)
     t0, best, history = time.time(), -1.0, []
     for it in range(1, cfg.iterations + 1):
         x, y = train_batch(cfg, by_genre, rng)
-        loss = F.cross_entropy(model(x.to(device)), y.to(device))
+        with autocast():
+            logits = model(x.to(device))
+        loss = F.cross_entropy(logits.float(), y.to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
         if it % cfg.log_every == 0:
-            print(f"it {it} loss {loss.item():.4f}", flush=True)
+            print(f"it {it} loss {loss.item():.4f} {it / (time.time() - t0):.2f} it/s", flush=True)
         over = cfg.budget_minutes and time.time() - t0 > cfg.budget_minutes * 60
         if it % cfg.eval_every == 0 or it == cfg.iterations or over:
             m = evaluate(model, cfg, val, genres, device)
@@ -114,7 +122,7 @@ def train(cfg: GenreConfig) -> Dict:
                 break
     ck = torch.load(str(run / "best.pt"))
     model.load_state_dict(ck["model"])
-    test = evaluate(model, cfg, read_split(data_dir, "test"), genres, device)
+    test = evaluate(model, cfg, with_notes(read_split(data_dir, "test")), genres, device)
     result = {"genres": genres, "best_iteration": ck["iteration"], "val_history": history,
               "test": test, "seconds": round(time.time() - t0, 1)}
     (run / "result.json").write_text(json.dumps(result, indent=1))

@@ -1,0 +1,151 @@
+/**
+ * @module The seed's spectrogram comparison: MIDI rendered to audio with FluidSynth (General MIDI
+ * soundfont, Debian `fluidsynth` + `fluid-soundfont-gm`), then spectrogram statistics.
+ */
+
+/** The soundfont Debian's fluid-soundfont-gm installs. */
+export const SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+const RATE = 22050;
+const FFT = 2048;
+const HOP = 1024;
+/** Log-spaced bands from 55 Hz to 7 kHz. */
+export const BANDS = 24;
+
+/** Spectrogram statistics of one rendering. */
+export interface SpectrumStats {
+  /** Mean energy share per band (sums to 1). */
+  bands: number[];
+  /** Mean spectral centroid in Hz over frames with sound. */
+  centroid: number;
+  /** Share of frames with sound. */
+  active: number;
+}
+
+/** Renders MIDI bytes to mono 16-bit PCM samples at 22.05 kHz with FluidSynth. */
+export async function renderAudio(midi: Uint8Array, dir: string): Promise<Float32Array> {
+  const mid = await Deno.makeTempFile({ dir, suffix: ".mid" });
+  const wav = mid.replace(/\.mid$/, ".wav");
+  await Deno.writeFile(mid, midi);
+  const out = await new Deno.Command("fluidsynth", {
+    args: [
+      "-ni",
+      "-q",
+      "-g",
+      "0.6",
+      "-r",
+      String(RATE),
+      "-F",
+      wav,
+      "-T",
+      "wav",
+      "-O",
+      "s16",
+      SOUNDFONT,
+      mid,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`fluidsynth failed: ${new TextDecoder().decode(out.stderr)}`);
+  const bytes = await Deno.readFile(wav);
+  await Deno.remove(mid);
+  await Deno.remove(wav);
+  return readWav(bytes);
+}
+
+/** Reads 16-bit PCM WAV (any channel count) into mono floats. */
+export function readWav(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let off = 12;
+  let channels = 1;
+  while (off + 8 <= bytes.length) {
+    const id = String.fromCharCode(...bytes.subarray(off, off + 4));
+    const size = view.getUint32(off + 4, true);
+    if (id === "fmt ") channels = view.getUint16(off + 10, true);
+    if (id === "data") {
+      const n = Math.floor(size / 2 / channels);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let c = 0; c < channels; c++) {
+          s += view.getInt16(off + 8 + 2 * (i * channels + c), true);
+        }
+        out[i] = s / channels / 32768;
+      }
+      return out;
+    }
+    off += 8 + size + (size % 2);
+  }
+  throw new SyntaxError("Cannot read WAV: no data chunk");
+}
+
+/** In-place radix-2 FFT of (re, im). */
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j]!, re[i]!];
+      [im[i], im[j]] = [im[j]!, im[i]!];
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = (-2 * Math.PI) / len;
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < len / 2; k++) {
+        const wr = Math.cos(ang * k);
+        const wi = Math.sin(ang * k);
+        const a = i + k;
+        const b = a + len / 2;
+        const xr = re[b]! * wr - im[b]! * wi;
+        const xi = re[b]! * wi + im[b]! * wr;
+        re[b] = re[a]! - xr;
+        im[b] = im[a]! - xi;
+        re[a]! += xr;
+        im[a]! += xi;
+      }
+    }
+  }
+}
+
+/** Band energies and centroid of a signal (Hann window, frames with sound only). */
+export function spectrumStats(samples: Float32Array): SpectrumStats {
+  const bands = new Float64Array(BANDS);
+  const edges = Array.from({ length: BANDS + 1 }, (_, i) => 55 * (7000 / 55) ** (i / BANDS));
+  let centroidSum = 0;
+  let frames = 0;
+  let active = 0;
+  for (let start = 0; start + FFT <= samples.length; start += HOP) {
+    frames++;
+    const re = new Float64Array(FFT);
+    const im = new Float64Array(FFT);
+    for (let i = 0; i < FFT; i++) {
+      re[i] = samples[start + i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FFT - 1)));
+    }
+    fft(re, im);
+    let total = 0;
+    let weighted = 0;
+    const frameBands = new Float64Array(BANDS);
+    for (let k = 1; k < FFT / 2; k++) {
+      const f = (k * RATE) / FFT;
+      const p = re[k]! ** 2 + im[k]! ** 2;
+      total += p;
+      weighted += p * f;
+      const band = edges.findIndex((e, i) => i > 0 && f < e) - 1;
+      if (band >= 0 && f >= edges[0]!) frameBands[band]! += p;
+    }
+    if (total < 1e-6) continue;
+    active++;
+    centroidSum += weighted / total;
+    const inBands = frameBands.reduce((a, b) => a + b, 0) || 1;
+    for (let b = 0; b < BANDS; b++) bands[b]! += frameBands[b]! / inBands;
+  }
+  const norm = bands.reduce((a, b) => a + b, 0) || 1;
+  return {
+    bands: Array.from(bands, (v) => v / norm),
+    centroid: active ? centroidSum / active : 0,
+    active: frames ? active / frames : 0,
+  };
+}
