@@ -28,7 +28,7 @@ from .export_omr import _sha256, load_torch, update_manifest
 from .gen_config import ROOT, GenreConfig, MelodyConfig, make
 from .gen_data import read_split
 from .gen_model import MelodyStep, build_genre, build_melody
-from .genre import classify_notes
+from .genre import classify_notes, with_notes
 from .quantize_omr import quantize_dynamic
 
 OPSET = 13
@@ -72,7 +72,7 @@ def melody_parity(step: MelodyStep, vocab: Dict, steps: int = 24) -> Dict:
 
 def genre_parity(model, cfg: GenreConfig, genres: List[str], per_genre: int = 2) -> Dict:
     """Probabilities of a few held-out excerpts per genre, computed as the service must."""
-    records = read_split(cfg.path(cfg.data_dir), "test")
+    records = with_notes(read_split(cfg.path(cfg.data_dir), "test"))
     cases = []
     for g in genres:
         for r in [r for r in records if r["genre"] == g][:per_genre]:
@@ -89,6 +89,10 @@ def export_melody(ckpt_path: Path, out_dir: Path, manifest: Path, metrics: Dict)
     cfg = make(MelodyConfig, ck["config"])
     vocab = ck["vocab"]
     step = MelodyStep(model).eval()
+    stats_path = cfg.path(cfg.data_dir) / "stats.json"
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    genres = [{**g, **{k: sum(s[k] for s in stats.get(g["id"], {}).values())
+                       for k in ("pieces", "excerpts")}} for g in vocab["genres"]]
     a = model.args
     fp32, int8 = out_dir / "melody.onnx", out_dir / "melody-int8.onnx"
     h = torch.zeros(a["layers"], 1, a["hidden"])
@@ -112,7 +116,7 @@ def export_melody(ckpt_path: Path, out_dir: Path, manifest: Path, metrics: Dict)
         labels=[g["id"] for g in vocab["genres"]],
         preprocess={"bos": "<bos>", "layers": a["layers"], "hidden": a["hidden"],
                     "ticksPerQuarter": vocab["ticksPerQuarter"],
-                    "genres": vocab["genres"], "state": "h and c start at zero"},
+                    "genres": genres, "state": "h and c start at zero"},
         metrics=metrics,
         data={"recipe": "deno task data:gen (models/data/melodies.ts) from ../shared/data/melodies",
               "config": ck["config"], "iteration": ck["iteration"]},
