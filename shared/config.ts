@@ -89,6 +89,26 @@ export interface Config {
     /** Largest beam width a request may ask for. */
     readonly maxBeamWidth: number;
   };
+  /** Melody generation (`POST /v1/generate`): the model and the bounds of one request. */
+  readonly generate: {
+    /** Manifest name of the generator (task `generate`). */
+    readonly model: string;
+    /** Most measures a request may ask for. */
+    readonly maxMeasures: number;
+    /** Highest sampling temperature a request may ask for. */
+    readonly maxTemperature: number;
+    /** Most tokens in one line, primer included; past it the line ends at its last bar. */
+    readonly maxTokens: number;
+    /** Time one generation may take, in milliseconds; past it the line ends at its last bar. */
+    readonly timeoutMs: number;
+  };
+  /** Genre classification (`POST /v1/classify`). */
+  readonly classify: {
+    /** Manifest name of the classifier (task `classify`). */
+    readonly model: string;
+    /** Most piano-roll windows one piece may fill (a window is eight 4/4 bars). */
+    readonly maxWindows: number;
+  };
   /** The library: stored scores, their excerpts and the jobs that index them. */
   readonly library: {
     /** Measures per excerpt of a score's first voice. */
@@ -145,6 +165,16 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   const value = Number(raw);
   if (value < min || value > max) {
     throw new ConfigError(key, `expected ${min}..${max}, got ${value}`);
+  }
+  return value;
+}
+
+function decimal(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(key, `expected a number in ${min}..${max}, got "${raw}"`);
   }
   return value;
 }
@@ -285,6 +315,17 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       model: text(env, "STAVE_OMR_MODEL") ?? "omr-int8",
       maxPixels: integer(env, "STAVE_MAX_IMAGE_PIXELS", 40_000_000, 1, 1_000_000_000),
       maxBeamWidth: integer(env, "STAVE_MAX_BEAM_WIDTH", 32, 1, 1024),
+    },
+    generate: {
+      model: text(env, "STAVE_GENERATE_MODEL") ?? "melody-int8",
+      maxMeasures: integer(env, "STAVE_GENERATE_MAX_MEASURES", 64, 1, 1024),
+      maxTemperature: decimal(env, "STAVE_GENERATE_MAX_TEMPERATURE", 2, 0.1, 10),
+      maxTokens: integer(env, "STAVE_GENERATE_MAX_TOKENS", 8192, 512, 1_000_000),
+      timeoutMs: integer(env, "STAVE_GENERATE_TIMEOUT_MS", 20_000, 10, 600_000),
+    },
+    classify: {
+      model: text(env, "STAVE_CLASSIFY_MODEL") ?? "genre",
+      maxWindows: integer(env, "STAVE_CLASSIFY_MAX_WINDOWS", 512, 1, 100_000),
     },
     library: {
       excerptMeasures: integer(env, "STAVE_EXCERPT_MEASURES", 4, 1, 64),

@@ -70,6 +70,9 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ STAVE_ORT_THREADS: "0" }, "STAVE_ORT_THREADS", /1\.\.64/],
   [{ STAVE_MAX_BODY_BYTES: "-1" }, "STAVE_MAX_BODY_BYTES", /integer/],
   [{ STAVE_CORS_ORIGINS: "app.stave.test" }, "STAVE_CORS_ORIGINS", /not an origin/],
+  [{ STAVE_GENERATE_MAX_TEMPERATURE: "hot" }, "STAVE_GENERATE_MAX_TEMPERATURE", /0\.1\.\.10/],
+  [{ STAVE_GENERATE_MAX_TEMPERATURE: "11" }, "STAVE_GENERATE_MAX_TEMPERATURE", /got "11"/],
+  [{ STAVE_GENERATE_MAX_TOKENS: "100" }, "STAVE_GENERATE_MAX_TOKENS", /512\.\./],
 ];
 
 for (const [env, key, message] of bad) {
@@ -118,4 +121,33 @@ Deno.test("loadConfig() refuses a short secret without repeating it", () => {
     });
   }
   assert.throws(() => loadConfig({ STAVE_EXCERPT_MEASURES: "0" }), /1\.\.64/);
+});
+
+Deno.test("loadConfig() reads the generation and classification settings", () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.generate, {
+    model: "melody-int8",
+    maxMeasures: 64,
+    maxTemperature: 2,
+    maxTokens: 8192,
+    timeoutMs: 20_000,
+  });
+  assert.deepEqual(defaults.classify, { model: "genre", maxWindows: 512 });
+  const config = loadConfig({
+    STAVE_GENERATE_MODEL: "melody",
+    STAVE_GENERATE_MAX_MEASURES: "16",
+    STAVE_GENERATE_MAX_TEMPERATURE: "1.5",
+    STAVE_GENERATE_MAX_TOKENS: "1024",
+    STAVE_GENERATE_TIMEOUT_MS: "5000",
+    STAVE_CLASSIFY_MODEL: "genre-2",
+    STAVE_CLASSIFY_MAX_WINDOWS: "64",
+  });
+  assert.deepEqual(config.generate, {
+    model: "melody",
+    maxMeasures: 16,
+    maxTemperature: 1.5,
+    maxTokens: 1024,
+    timeoutMs: 5000,
+  });
+  assert.deepEqual(config.classify, { model: "genre-2", maxWindows: 64 });
 });
