@@ -161,12 +161,16 @@ export function toMei(tk: Toolkit, data: string | Uint8Array, format: SourceForm
 /** Loads MEI and returns it as a Standard MIDI File (Verovio's default tempo, 120 quarters a minute). */
 export function meiToMidi(tk: Toolkit, mei: string): Uint8Array<ArrayBuffer> {
   tk.resetOptions();
-  tk.setOptions({ breaks: "none" });
+  tk.setOptions({ breaks: "none", inputFrom: "mei" });
   loadMei(tk, mei);
   const base64 = tk.renderToMIDI();
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
+/**
+ * Loads MEI; callers set `inputFrom: "mei"`: after an ABC load, detecting the format again
+ * (`auto`) makes Verovio 6.3 call a null function in WASM.
+ */
 function loadMei(tk: Toolkit, mei: string): void {
   let ok: boolean;
   try {
@@ -199,6 +203,7 @@ export function renderStaffSvg(tk: Toolkit, mei: string, layout: StaffLayout): s
   tk.resetOptions();
   tk.setOptions({
     breaks: "none",
+    inputFrom: "mei",
     adjustPageWidth: true,
     adjustPageHeight: true,
     header: "none",
