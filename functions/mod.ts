@@ -6,6 +6,9 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./http/app_env.ts";
+import { classify } from "./classify.ts";
+import { generate } from "./generate.ts";
+import { genres } from "./genres.ts";
 import { health } from "./health.ts";
 import { hooks } from "./hooks.ts";
 import { models } from "./models.ts";
@@ -19,4 +22,7 @@ export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = {
   recognize,
   scores,
   hooks,
+  generate,
+  classify,
+  genres,
 };

@@ -6,27 +6,23 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { parseToken, tokensToMei, tokensToMusicXml } from "../shared/music/mod.ts";
-import { renderMeiMidi } from "../shared/music/render_midi.ts";
 import { Problem } from "../shared/problem.ts";
 import { decodeImage } from "../shared/image/decode_image.ts";
 import { type HeadResult, recognizeStaff } from "../shared/recognize.ts";
 import { recognizePage } from "../shared/recognize_page.ts";
-import { renderMeiSvg } from "../shared/music/render_svg.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { mediaType, requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import {
+  ANSWER_FORMAT_NAMES,
+  ANSWER_FORMATS as FORMATS,
+  chooseFormat,
+  renderScore,
+  type ScoreAnswerFormat,
+} from "./http/score_answer.ts";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
-const FORMATS = {
-  json: "application/json",
-  musicxml: "application/vnd.recordare.musicxml+xml",
-  mei: "application/mei+xml",
-  midi: "audio/midi",
-  svg: "image/svg+xml",
-} as const;
-type Format = keyof typeof FORMATS;
 
 const Head = z.object({
   tokens: z.array(z.string()).openapi({ example: ["clef-G2", "keySignature-DM", "barline"] }),
@@ -82,7 +78,7 @@ const PageResult = z.object({
 }).openapi("PageRecognition");
 
 const Query = z.object({
-  format: z.enum(["json", "musicxml", "mei", "midi", "svg"]).optional().openapi({
+  format: z.enum(ANSWER_FORMAT_NAMES).optional().openapi({
     description: "Output format; otherwise chosen from Accept, JSON by default",
   }),
   decoder: z.enum(["greedy", "beam"]).default("greedy"),
@@ -156,28 +152,13 @@ async function imageBytes(c: Context<AppEnv>): Promise<Uint8Array> {
   return new Uint8Array(await c.req.arrayBuffer());
 }
 
-function chooseFormat(query: Format | undefined, accept: string | undefined): Format {
-  if (query !== undefined) return query;
-  for (const part of (accept ?? "").split(",")) {
-    const type = mediaType(part);
-    const found = (Object.keys(FORMATS) as Format[]).find((f) => FORMATS[f] === type);
-    if (found !== undefined) return found;
-  }
-  return "json";
-}
-
 /**
  * The answer in a score format. Recognized tokens need not make sense (a tie before a rest, a
  * clef missing), so a conversion that fails is a 422 naming the tokens, not a server error.
  */
-async function scoreBody(format: Exclude<Format, "json">, tokens: readonly string[]) {
+async function scoreBody(format: ScoreAnswerFormat, tokens: readonly string[]) {
   try {
-    const parsed = tokens.map(parseToken);
-    if (format === "musicxml") return tokensToMusicXml(parsed);
-    const mei = tokensToMei(parsed);
-    if (format === "mei") return mei;
-    if (format === "midi") return await renderMeiMidi(mei);
-    return await renderMeiSvg(mei);
+    return await renderScore(format, tokens);
   } catch (error) {
     throw new Problem(
       422,
@@ -216,7 +197,7 @@ export const recognize = createFunctionApp().openapi(route, async (c) => {
     beamWidth: query.beam,
   };
   const score = async (tokens: readonly string[]) =>
-    c.body(await scoreBody(format as Exclude<Format, "json">, tokens), 200, {
+    c.body(await scoreBody(format as ScoreAnswerFormat, tokens), 200, {
       "content-type": FORMATS[format],
     });
   if (query.layout === "page") {
