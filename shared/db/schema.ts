@@ -120,6 +120,27 @@ export interface HookDeliveriesTable {
   received_at: ColumnType<Date, never, never>;
 }
 
+/** What an API key may do: `admin` includes `write`, which includes `read`. */
+export type ApiKeyScope = "read" | "write" | "admin";
+
+/** A scoped API key; only the sha256 of its secret is stored. */
+export interface ApiKeysTable {
+  /** Random UUID given by the database; `deno task keys revoke` takes it. */
+  id: Generated<string>;
+  /** Who or what holds the key, 1 to 100 characters. */
+  name: string;
+  /** Hex sha256 of the secret; the secret itself is never stored. */
+  secret_sha256: string;
+  /** The scopes granted, at least one. */
+  scopes: ApiKeyScope[];
+  /** When the key was made. */
+  created_at: ColumnType<Date, never, never>;
+  /** When the key was revoked; `null` while it is admitted. */
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** When the key was last admitted, to the minute. */
+  last_used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
 /** All tables, keyed by name, as Kysely wants them. */
 export interface Tables {
   stave_migrations: MigrationsTable;
@@ -127,6 +148,7 @@ export interface Tables {
   excerpts: ExcerptsTable;
   jobs: JobsTable;
   hook_deliveries: HookDeliveriesTable;
+  api_keys: ApiKeysTable;
 }
 
 /** A score as read from the database. */
