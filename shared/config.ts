@@ -123,10 +123,21 @@ export interface Config {
     /** Largest distance between a delivery's timestamp and now, in seconds. */
     readonly windowSeconds: number;
   };
-  /** Who may write. */
+  /** Who may do what: API keys (stored in `api_keys`, scoped) and the public reads. */
   readonly auth: {
-    /** Bearer key the write endpoints require; unset means writes are open. */
+    /** The bootstrap admin key from the environment; unset means stored keys only. */
     readonly apiKey?: string;
+    /** Whether read endpoints answer without a key; when not, they need the `read` scope. */
+    readonly publicRead: boolean;
+    /** Reverse proxies in front whose `X-Forwarded-For` entries name the client; 0 trusts none. */
+    readonly trustedProxies: number;
+  };
+  /** Token-bucket rate limits per process; a rate of 0 turns one off. */
+  readonly rateLimits: {
+    /** Requests with a valid key, per key. */
+    readonly perKey: RateLimitConfig;
+    /** Requests without a valid key, per client address (an IPv6 /64). */
+    readonly perIp: RateLimitConfig;
   };
   /** The web app. */
   readonly web: {
@@ -135,6 +146,14 @@ export interface Config {
   };
   /** Functions mounted under `/v1`; `undefined` means all of them. */
   readonly functions?: readonly string[];
+}
+
+/** One rate limit: a sustained rate and the burst allowed above it. */
+export interface RateLimitConfig {
+  /** Requests a minute; 0 means unlimited. */
+  readonly perMinute: number;
+  /** Requests allowed at once after a quiet spell. */
+  readonly burst: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -201,6 +220,14 @@ function list(env: Env, key: string): string[] | undefined {
   const raw = text(env, key);
   if (raw === undefined) return undefined;
   return raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/** `<prefix>_PER_MINUTE` (0 = off) and `<prefix>_BURST`. */
+function rateLimit(env: Env, prefix: string, perMinute: number, burst: number): RateLimitConfig {
+  return {
+    perMinute: integer(env, `${prefix}_PER_MINUTE`, perMinute, 0, 1_000_000),
+    burst: integer(env, `${prefix}_BURST`, burst, 1, 1_000_000),
+  };
 }
 
 function join(...parts: string[]): string {
@@ -335,7 +362,15 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       secret: secret(env, "STAVE_HOOK_SECRET", 16),
       windowSeconds: integer(env, "STAVE_HOOK_WINDOW_SECONDS", 300, 1, 3_600),
     },
-    auth: { apiKey: secret(env, "STAVE_API_KEY", 16) },
+    auth: {
+      apiKey: secret(env, "STAVE_API_KEY", 16),
+      publicRead: boolean(env, "STAVE_PUBLIC_READ", true),
+      trustedProxies: integer(env, "STAVE_TRUSTED_PROXIES", 0, 0, 10),
+    },
+    rateLimits: {
+      perKey: rateLimit(env, "STAVE_RATE_LIMIT_KEY", 600, 60),
+      perIp: rateLimit(env, "STAVE_RATE_LIMIT_IP", 120, 30),
+    },
     web: { dir: text(env, "STAVE_WEB_DIR") ?? "web/dist" },
     functions: list(env, "STAVE_FUNCTIONS"),
   };

@@ -97,7 +97,7 @@ Deno.test("loadConfig() reads the library, hook and API key settings", () => {
   const defaults = loadConfig({});
   assert.deepEqual(defaults.library, { excerptMeasures: 4, jobStaleSeconds: 600 });
   assert.deepEqual(defaults.hooks, { secret: undefined, windowSeconds: 300 });
-  assert.deepEqual(defaults.auth, { apiKey: undefined });
+  assert.deepEqual(defaults.auth, { apiKey: undefined, publicRead: true, trustedProxies: 0 });
   const config = loadConfig({
     STAVE_EXCERPT_MEASURES: "8",
     STAVE_JOB_STALE_SECONDS: "120",
@@ -107,7 +107,36 @@ Deno.test("loadConfig() reads the library, hook and API key settings", () => {
   });
   assert.deepEqual(config.library, { excerptMeasures: 8, jobStaleSeconds: 120 });
   assert.deepEqual(config.hooks, { secret: "0123456789abcdef", windowSeconds: 60 });
-  assert.deepEqual(config.auth, { apiKey: "key-of-sixteen-c" });
+  assert.deepEqual(config.auth, {
+    apiKey: "key-of-sixteen-c",
+    publicRead: true,
+    trustedProxies: 0,
+  });
+});
+
+Deno.test("loadConfig() reads the access settings: public reads, proxies, rate limits", () => {
+  assert.deepEqual(loadConfig({}).rateLimits, {
+    perKey: { perMinute: 600, burst: 60 },
+    perIp: { perMinute: 120, burst: 30 },
+  });
+  const config = loadConfig({
+    STAVE_PUBLIC_READ: "false",
+    STAVE_TRUSTED_PROXIES: "2",
+    STAVE_RATE_LIMIT_KEY_PER_MINUTE: "0",
+    STAVE_RATE_LIMIT_KEY_BURST: "5",
+    STAVE_RATE_LIMIT_IP_PER_MINUTE: "30",
+    STAVE_RATE_LIMIT_IP_BURST: "3",
+  });
+  assert.equal(config.auth.publicRead, false);
+  assert.equal(config.auth.trustedProxies, 2);
+  assert.deepEqual(config.rateLimits, {
+    perKey: { perMinute: 0, burst: 5 },
+    perIp: { perMinute: 30, burst: 3 },
+  });
+  assert.throws(() => loadConfig({ STAVE_PUBLIC_READ: "maybe" }), /STAVE_PUBLIC_READ/);
+  assert.throws(() => loadConfig({ STAVE_TRUSTED_PROXIES: "11" }), /STAVE_TRUSTED_PROXIES/);
+  assert.throws(() => loadConfig({ STAVE_RATE_LIMIT_IP_BURST: "0" }), /STAVE_RATE_LIMIT_IP_BURST/);
+  assert.throws(() => loadConfig({ STAVE_RATE_LIMIT_KEY_PER_MINUTE: "-1" }), /KEY_PER_MINUTE/);
 });
 
 Deno.test("loadConfig() refuses a short secret without repeating it", () => {
