@@ -1,19 +1,20 @@
 /**
  * Composes the functions into one Hono app under `/v1`, with the cross-cutting middleware:
- * request ids, secure headers, CORS, body limit, request timeout, problem+json errors, the
- * OpenAPI document with its docs page, and the web app at `/`.
+ * request ids, secure headers, CORS, access (API keys, scopes, rate limits), body limit, request
+ * timeout, problem+json errors, the OpenAPI document with its docs page, and the web app at `/`.
  *
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timeout } from "hono/timeout";
 import { FUNCTIONS } from "./functions/mod.ts";
+import { access } from "./functions/http/access.ts";
 import type { AppEnv } from "./functions/http/app_env.ts";
+import { corsPolicy } from "./functions/http/cors_policy.ts";
 import { renderDocsPage } from "./functions/http/docs_page.ts";
 import { notFound, onError, validationHook } from "./functions/http/problem_response.ts";
 import { webApp } from "./functions/web_app.ts";
@@ -40,18 +41,26 @@ export function createApp(
 
   app.use(requestId({ limitLength: 128 }));
   app.use(secureHeaders());
-  if (http.corsOrigins.length > 0) {
-    app.use(cors({
-      origin: http.corsOrigins.includes("*") ? "*" : [...http.corsOrigins],
-      allowHeaders: ["content-type", "authorization", "x-request-id"],
-      exposeHeaders: ["x-request-id", "retry-after"],
-      maxAge: 600,
-    }));
-  }
+  app.use(corsPolicy({
+    origins: http.corsOrigins,
+    allowHeaders: ["content-type", "authorization", "x-request-id"],
+    exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"],
+    maxAge: 600,
+  }));
   app.use(async (c, next) => {
     c.set("services", services);
     await next();
   });
+  app.use(
+    "/v1/*",
+    access({
+      auth: services.config.auth,
+      rateLimits: services.config.rateLimits,
+      // Probes must always answer; the webhook's signature is its only authentication.
+      exempt: ["/v1/health", "/v1/hooks/"],
+      alwaysPublic: ["/v1/openapi.json", "/v1/docs"],
+    }),
+  );
   app.use(bodyLimit({
     maxSize: http.maxBodyBytes,
     onError: () => {

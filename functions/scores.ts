@@ -1,7 +1,8 @@
 /**
  * The library's scores: `POST /v1/scores` stores and indexes a file, `GET /v1/scores` lists,
- * `GET /v1/scores/{id}` shows one, `DELETE /v1/scores/{id}` removes it and its objects. Writes
- * need the API key when one is configured.
+ * `GET /v1/scores/{id}` shows one, `DELETE /v1/scores/{id}` removes it and its objects. Uploads
+ * need a key with the scope `write`; deletes need `admin`, since a score has no owner (the same
+ * bytes uploaded twice are one score) and deleting it takes it from every client.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import {
   storeUpload,
 } from "../shared/library/mod.ts";
 import { Problem } from "../shared/problem.ts";
-import { requireApiKey } from "./http/api_key.ts";
+import { requireScope } from "./http/access.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
@@ -61,7 +62,7 @@ const uploadRoute = createRoute({
   method: "post",
   path: "/scores",
   // Before the validators: a missing key is a 401 and a wrong type a 415, whatever the body.
-  middleware: [requireApiKey(), requireMediaType("multipart/form-data")] as const,
+  middleware: [requireScope("write"), requireMediaType("multipart/form-data")] as const,
   summary: "Store and index a score",
   description: "Multipart fields: `file` (MusicXML, compressed MusicXML, MEI, ABC, Humdrum, or a " +
     "PNG, JPEG or WebP image of a page, which is recognized), `title`, and optional metadata " +
@@ -90,7 +91,8 @@ const uploadRoute = createRoute({
       content: { "application/json": { schema: ScoreDetail } },
     },
     400: problem("Missing file or title, or bad metadata"),
-    401: problem("Missing or wrong API key"),
+    401: problem("Missing, invalid or revoked API key"),
+    403: problem("The key lacks the scope `write`"),
     413: problem("File or image too large"),
     415: problem("Not a score file"),
     422: problem("Unreadable score"),
@@ -140,13 +142,15 @@ const getRoute = createRoute({
 const deleteRoute = createRoute({
   method: "delete",
   path: "/scores/{id}",
-  middleware: [requireApiKey()] as const,
+  middleware: [requireScope("admin")] as const,
   summary: "Delete a score, its excerpts and its stored file",
+  description: "Needs the scope `admin`: scores have no owner, so a delete affects every client.",
   request: { params: IdParam },
   responses: {
     204: { description: "Deleted" },
     400: problem("Not a score id"),
-    401: problem("Missing or wrong API key"),
+    401: problem("Missing, invalid or revoked API key"),
+    403: problem("The key lacks the scope `admin`"),
     404: problem("No such score"),
   },
 });
