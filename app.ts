@@ -44,7 +44,14 @@ export function createApp(
   app.use(corsPolicy({
     origins: http.corsOrigins,
     allowHeaders: ["content-type", "authorization", "x-request-id"],
-    exposeHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"],
+    exposeHeaders: [
+      "x-request-id",
+      "retry-after",
+      "x-stave-seed",
+      "x-stave-finish",
+      "ratelimit",
+      "ratelimit-policy",
+    ],
     maxAge: 600,
   }));
   app.use(async (c, next) => {

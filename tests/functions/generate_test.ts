@@ -177,3 +177,18 @@ Deno.test("POST /v1/generate answers each bad input with a 4xx problem naming th
     }
   });
 });
+
+Deno.test("POST /v1/generate lets other origins' pages read the seed and finish headers", async () => {
+  await withApp({ STAVE_CORS_ORIGINS: "https://app.stave.test" }, async (app) => {
+    const response = await app.request("/v1/generate?format=mei", {
+      ...post({ ...REQUEST, measures: 1, seed: 3 }),
+      headers: { "content-type": "application/json", origin: "https://app.stave.test" },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("access-control-allow-origin"), "https://app.stave.test");
+    const exposed = response.headers.get("access-control-expose-headers") ?? "";
+    assert.match(exposed, /x-stave-seed/);
+    assert.match(exposed, /x-stave-finish/);
+    await response.body?.cancel();
+  });
+});
