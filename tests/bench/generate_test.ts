@@ -4,7 +4,9 @@ import { classifySection, generateSection } from "../../bench/gen_sections.ts";
 import { benchGenerate, GENERATE_MEASURES } from "../../bench/generate.ts";
 import { parseManifest } from "../../shared/models/manifest.ts";
 
-const manifest = parseManifest(JSON.parse(await Deno.readTextFile("models/manifest.json")));
+const manifest = parseManifest(
+  JSON.parse(await Deno.readTextFile(new URL("../../models/manifest.json", import.meta.url))),
+);
 const hasClassifier = manifest.models.some((m) => m.name === "genre");
 
 Deno.test("benchGenerate() times lines of the committed generator", async () => {

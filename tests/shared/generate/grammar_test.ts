@@ -109,7 +109,9 @@ Deno.test("MelodyGrammar ends after the measures asked and never ties the last n
 });
 
 Deno.test("MelodyGrammar keeps random sampling over the real vocabulary grammatical", async () => {
-  const manifest = parseManifest(JSON.parse(await Deno.readTextFile("models/manifest.json")));
+  const manifest = parseManifest(
+    JSON.parse(await Deno.readTextFile(new URL("../../../models/manifest.json", import.meta.url))),
+  );
   const vocabulary = manifest.models.find((m) => m.task === "generate")!.vocabularies!.melody!;
   const rng = new Rng("grammar test");
   for (let line = 0; line < 200; line++) {
