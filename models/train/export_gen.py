@@ -13,6 +13,7 @@ outputs `logits` (`[batch, vocab]`), `h_out`, `c_out`. The classifier maps piano
 from __future__ import annotations
 
 import argparse
+import csv
 import inspect
 import json
 import os
@@ -79,6 +80,19 @@ def genre_parity(model, cfg: GenreConfig, genres: List[str], per_genre: int = 2)
             p = classify_notes(model, cfg, r["notes"], "cpu")
             cases.append({"genre": g, "notes": r["notes"], "probabilities": [round(float(v), 6) for v in p]})
     return {"cases": cases}
+
+
+def melody_metrics(ckpt_path: Path) -> Dict:
+    """The validation row of the exported checkpoint's iteration, from its run's metrics.csv."""
+    ck = load_torch(ckpt_path, "cpu")
+    rows = list(csv.DictReader(open(ckpt_path.parent / "metrics.csv")))
+    row = next((r for r in rows if int(r["iteration"]) == ck["iteration"]), None)
+    if row is None:
+        return {}
+    return {"validation": {"iteration": ck["iteration"], "loss": round(float(row["val_loss"]), 4),
+                           "nextTokenError": round(float(row["val_error"]), 4),
+                           "windows": ck["config"]["val_windows"],
+                           "note": "next-token cross-entropy and error on fixed validation windows"}}
 
 
 def export_melody(ckpt_path: Path, out_dir: Path, manifest: Path, metrics: Dict) -> List[Dict]:
@@ -166,11 +180,7 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     entries: List[Dict] = []
     if args.melody:
-        sweep = ROOT / "models/gen/sweep.json"
-        metrics = {}
-        if sweep.exists():
-            main_run = json.loads(sweep.read_text())["runs"][0]["curve"]
-            metrics = {"validation": main_run[-1] if main_run else {}}
+        metrics = melody_metrics(Path(args.melody))
         entries += export_melody(Path(args.melody), out_dir, manifest, metrics)
     if args.genre:
         entries += export_genre(Path(args.genre), out_dir, manifest)
