@@ -58,6 +58,10 @@ const METADATA_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 const MAX_METADATA_FIELDS = 20;
 const MAX_METADATA_VALUE = 1000;
 
+/** Form text the database can store: Postgres text and JSON hold no U+0000. */
+const storable = (s: string) => !s.includes("\u0000");
+const NUL_MESSAGE = "must not contain U+0000 (NUL)";
+
 const uploadRoute = createRoute({
   method: "post",
   path: "/scores",
@@ -75,8 +79,8 @@ const uploadRoute = createRoute({
         "multipart/form-data": {
           schema: z.object({
             file: bytesSchema,
-            title: z.string().trim().min(1).max(500),
-          }).catchall(z.string().max(MAX_METADATA_VALUE)),
+            title: z.string().trim().min(1).max(500).refine(storable, NUL_MESSAGE),
+          }).catchall(z.string().max(MAX_METADATA_VALUE).refine(storable, NUL_MESSAGE)),
         },
       },
     },

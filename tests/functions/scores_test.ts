@@ -146,6 +146,19 @@ Deno.test(
         ["file as text", post(form({ file: "X:1", title: "x" })), 400, /file/],
         ["no title", post(form({ file: file(ABC_REEL) })), 400, /title/],
         ["blank title", post(form({ file: file(ABC_REEL), title: "  " })), 400, /title/],
+        // Postgres text holds no U+0000: found by the fuzzer as a 500 on the job's insert.
+        [
+          "NUL in title",
+          post(form({ file: file(ABC_REEL), title: "a\u0000b" })),
+          400,
+          /title: .*NUL/,
+        ],
+        [
+          "NUL in metadata",
+          post(form({ file: file(ABC_REEL), title: "x", composer: "\u0000" })),
+          400,
+          /composer: .*NUL/,
+        ],
         [
           "two titles",
           post((() => {
