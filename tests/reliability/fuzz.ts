@@ -110,7 +110,8 @@ export interface FuzzResult {
   readonly endpoints: Record<string, EndpointStats>;
   readonly failures: FuzzFailure[];
   readonly crashes: string[];
-  readonly rss: { start: number; end: number; peak: number };
+  /** Bytes; `samples` every 1,000 cases (`[cases done, RSS, JS heap used]`). */
+  readonly rss: { start: number; end: number; peak: number; samples: [number, number, number][] };
   durationMs: number;
 }
 
@@ -137,7 +138,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     ),
     failures: [],
     crashes: [],
-    rss: { start: rss, end: rss, peak: rss },
+    rss: { start: rss, end: rss, peak: rss, samples: [] },
     durationMs: 0,
   };
   const onRejection = (event: PromiseRejectionEvent) => {
@@ -189,6 +190,10 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       }
       options.onCase?.(index, request, status, failure);
       if (index % 25 === 0) result.rss.peak = Math.max(result.rss.peak, Deno.memoryUsage().rss);
+      if (index % 1_000 === 999) {
+        const { rss, heapUsed } = Deno.memoryUsage();
+        result.rss.samples.push([index + 1, rss, heapUsed]);
+      }
     }
     // Let stray promises of the last cases settle, so their rejections are seen.
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -111,6 +111,9 @@ ${rows.join("\n")}
     r.crashes.map((c) => `\n  - ${c}`).join("")
   }
 - RSS: ${mib(r.rss.start)} at start, ${mib(r.rss.end)} at end, ${mib(r.rss.peak)} peak
+- Every 1,000 cases, RSS (JS heap used): ${
+    r.rss.samples.map(([n, rss, heap]) => `${n}: ${mib(rss)} (${mib(heap)})`).join(", ")
+  }
 
 ### Failures
 
