@@ -344,7 +344,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       maxBeamWidth: integer(env, "STAVE_MAX_BEAM_WIDTH", 32, 1, 1024),
     },
     generate: {
-      model: text(env, "STAVE_GENERATE_MODEL") ?? "melody-int8",
+      // fp32: at batch 1 the int8 form's per-step input quantization makes it 2.1x slower in WASM
+      // (bench/REPORT.md), and the file is 3.7 MB.
+      model: text(env, "STAVE_GENERATE_MODEL") ?? "melody",
       maxMeasures: integer(env, "STAVE_GENERATE_MAX_MEASURES", 64, 1, 1024),
       maxTemperature: decimal(env, "STAVE_GENERATE_MAX_TEMPERATURE", 2, 0.1, 10),
       maxTokens: integer(env, "STAVE_GENERATE_MAX_TOKENS", 8192, 512, 1_000_000),

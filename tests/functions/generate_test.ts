@@ -57,7 +57,7 @@ for (const backend of ["node", "web"]) {
       }
       assert.equal(a.seed, 42);
       assert.deepEqual(a.parameters, { measures: 8, temperature: 1, top_p: 0.95 });
-      assert.equal(a.model.name, "melody-int8");
+      assert.equal(a.model.name, "melody");
       assert.match(a.model.sha256, /^[0-9a-f]{64}$/);
       assert.ok(a.timing.steps >= a.tokens.length && a.timing.tokensPerSecond > 0);
     });

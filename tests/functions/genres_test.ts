@@ -37,7 +37,7 @@ Deno.test("GET /v1/genres lists the five genres with descriptions and what serve
     const response = await app.request("/v1/genres");
     assert.equal(response.status, 200);
     const { genres, models } = await response.json();
-    assert.deepEqual(models, { generate: "melody-int8", classify: "genre" });
+    assert.deepEqual(models, { generate: "melody", classify: "genre" });
     assert.deepEqual(genres.map((g: { id: string }) => g.id), [
       "irish-folk",
       "bach-chorale",

@@ -155,7 +155,7 @@ Deno.test("loadConfig() refuses a short secret without repeating it", () => {
 Deno.test("loadConfig() reads the generation and classification settings", () => {
   const defaults = loadConfig({});
   assert.deepEqual(defaults.generate, {
-    model: "melody-int8",
+    model: "melody",
     maxMeasures: 64,
     maxTemperature: 2,
     maxTokens: 8192,
