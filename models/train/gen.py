@@ -44,6 +44,17 @@ def autocast_for(cfg: MelodyConfig, device: torch.device):
     return lambda: torch.autocast(device.type, dtype=dtype)
 
 
+def start_run(cfg):
+    """Device (threads set), run folder (made), data folder and its vocabulary, for any job's config."""
+    device = pick_device(cfg.device)
+    if device.type == "cpu" and cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    run = cfg.path(cfg.out_dir) / cfg.run_name
+    run.mkdir(parents=True, exist_ok=True)
+    data_dir = cfg.path(cfg.data_dir)
+    return device, run, data_dir, read_vocab(data_dir)
+
+
 def lr_at(cfg: MelodyConfig, it: int) -> float:
     """Linear warmup over 2 % of the run, then cosine down to lr / 20."""
     warm = max(1, cfg.iterations // 50)
@@ -80,13 +91,7 @@ def evaluate(model: MelodyLSTM, batches, device, autocast=contextlib.nullcontext
 
 def train(cfg: MelodyConfig, resume: bool = False) -> Dict:
     """Runs (or resumes) one training run and returns its last metrics row."""
-    device = pick_device(cfg.device)
-    if device.type == "cpu" and cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    run = cfg.path(cfg.out_dir) / cfg.run_name
-    run.mkdir(parents=True, exist_ok=True)
-    data_dir = cfg.path(cfg.data_dir)
-    vocab = read_vocab(data_dir)
+    device, run, data_dir, vocab = start_run(cfg)
     train_windows = MelodyWindows(read_split(data_dir, "train"), vocab, cfg.seq_len)
     val = validation_batches(cfg, vocab, data_dir)
     torch.manual_seed(cfg.seed)

@@ -5,12 +5,11 @@ configs that only override, `--set key=value` on top, unknown keys rejected (as 
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Type, TypeVar
 
-from .omr_config import _check, parse_set
+from .omr_config import _check, read_overrides
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
@@ -100,11 +99,4 @@ def make(cls: Type[C], overrides: Dict[str, Any]) -> C:
 
 def load(cls: Type[C], path: str | None, sets: List[str] | None = None) -> C:
     """Reads a JSON run config (or none) and applies `--set` overrides on top."""
-    overrides: Dict[str, Any] = {}
-    if path:
-        with open(path, encoding="utf-8") as f:
-            overrides = json.load(f)
-        if not isinstance(overrides, dict):
-            raise TypeError(f"Invalid config file {path!r}: expected a JSON object")
-    overrides.update(parse_set(sets or []))
-    return make(cls, overrides)
+    return make(cls, read_overrides(path, sets))

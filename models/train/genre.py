@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 
 from .gen_config import GenreConfig, load
-from .gen_data import piano_roll, read_split, read_vocab, window_starts
+from .gen_data import piano_roll, read_split, window_starts
 from .gen_model import GenreCNN
-from .gen import autocast_for, pick_device
+from .gen import autocast_for, start_run
 
 
 def roll_args(cfg: GenreConfig) -> Dict:
@@ -77,13 +77,7 @@ def evaluate(model: GenreCNN, cfg: GenreConfig, records: List[Dict], genres: Lis
 
 
 def train(cfg: GenreConfig) -> Dict:
-    device = pick_device(cfg.device)
-    if device.type == "cpu" and cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    run = cfg.path(cfg.out_dir) / cfg.run_name
-    run.mkdir(parents=True, exist_ok=True)
-    data_dir = cfg.path(cfg.data_dir)
-    vocab = read_vocab(data_dir)
+    device, run, data_dir, vocab = start_run(cfg)
     genres = [g["id"] for g in vocab["genres"]]
     by_genre: List[List[Dict]] = [[] for _ in genres]
     for r in with_notes(read_split(data_dir, "train")):

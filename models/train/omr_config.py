@@ -144,8 +144,8 @@ def parse_set(items: List[str]) -> Dict[str, Any]:
     return out
 
 
-def load_config(path: str | None, sets: List[str] | None = None) -> OmrConfig:
-    """Reads a JSON run config (or none) and applies `--set` overrides on top."""
+def read_overrides(path: str | None, sets: List[str] | None = None) -> Dict[str, Any]:
+    """A JSON run config's keys (or none), with `--set` overrides on top."""
     overrides: Dict[str, Any] = {}
     if path:
         with open(path, encoding="utf-8") as f:
@@ -153,4 +153,9 @@ def load_config(path: str | None, sets: List[str] | None = None) -> OmrConfig:
         if not isinstance(overrides, dict):
             raise TypeError(f"Invalid config file {path!r}: expected a JSON object")
     overrides.update(parse_set(sets or []))
-    return make_config(overrides)
+    return overrides
+
+
+def load_config(path: str | None, sets: List[str] | None = None) -> OmrConfig:
+    """Reads a JSON run config (or none) and applies `--set` overrides on top."""
+    return make_config(read_overrides(path, sets))

@@ -7,7 +7,7 @@ import { parseToken } from "../../shared/music/semantic_tokens.ts";
 import { tokensToMei } from "../../shared/music/tokens_to_mei.ts";
 import { sharedVerovio } from "../../shared/music/verovio.ts";
 import { midiFile } from "../support/midi.ts";
-import { openTestServices } from "../support/services.ts";
+import { withTestApp } from "../support/services.ts";
 
 const MODELS = new URL("../../models/", import.meta.url).pathname;
 const MELODIES = new URL("../../../shared/data/melodies/", import.meta.url).pathname;
@@ -15,17 +15,10 @@ const manifest = parseManifest(JSON.parse(await Deno.readTextFile(`${MODELS}mani
 const classifier = manifest.models.find((m) => m.name === "genre");
 const ignore = classifier === undefined;
 
-async function withApp(
+const withApp = (
   env: Record<string, string>,
   body: (app: ReturnType<typeof createApp>) => Promise<void>,
-) {
-  const services = await openTestServices({ STAVE_MODELS: MODELS, ...env });
-  try {
-    await body(createApp(services));
-  } finally {
-    await services.close();
-  }
-}
+) => withTestApp({ STAVE_MODELS: MODELS, ...env }, body);
 
 const post = (body: BodyInit, type?: string): RequestInit => ({
   method: "POST",

@@ -7,22 +7,15 @@ import { parseXml, walkXml } from "../../shared/music/xml.ts";
 import { assertGrammatical } from "../support/melody.ts";
 import { playedPitches } from "../support/midi.ts";
 import { xsdErrors } from "../support/musicxml.ts";
-import { openTestServices } from "../support/services.ts";
+import { withTestApp } from "../support/services.ts";
 
 /** The committed generator. */
 const MODELS = new URL("../../models/", import.meta.url).pathname;
 
-async function withApp(
+const withApp = (
   env: Record<string, string>,
   body: (app: ReturnType<typeof createApp>) => Promise<void>,
-) {
-  const services = await openTestServices({ STAVE_MODELS: MODELS, ...env });
-  try {
-    await body(createApp(services));
-  } finally {
-    await services.close();
-  }
-}
+) => withTestApp({ STAVE_MODELS: MODELS, ...env }, body);
 
 const post = (body: unknown, type = "application/json") => ({
   method: "POST",

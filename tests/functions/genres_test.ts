@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
-import { openTestServices } from "../support/services.ts";
+import { withTestApp } from "../support/services.ts";
 
 const MODELS = new URL("../../models/", import.meta.url).pathname;
 
-async function withApp(
+const withApp = (
   env: Record<string, string>,
   body: (app: ReturnType<typeof createApp>) => Promise<void>,
-) {
-  const services = await openTestServices({ STAVE_MODELS: MODELS, ...env });
-  try {
-    await body(createApp(services));
-  } finally {
-    await services.close();
-  }
-}
+) => withTestApp({ STAVE_MODELS: MODELS, ...env }, body);
 
 /** A models folder whose manifest holds the committed generator and classifier entries, edited. */
 async function manifestWith(

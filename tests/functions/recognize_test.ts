@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { grayPng, pngHeaderOnly } from "../support/images.ts";
-import { openTestServices } from "../support/services.ts";
+import { withTestApp } from "../support/services.ts";
 
 /** The untrained OMR fixture: real structure and vocabularies, meaningless answers. */
 const FIXTURE = new URL("../fixtures/omr/", import.meta.url).pathname;
@@ -11,17 +11,10 @@ const PRIMUS_PNG = new URL(
   import.meta.url,
 ).pathname;
 
-async function withApp(
+const withApp = (
   env: Record<string, string>,
   body: (app: ReturnType<typeof createApp>) => Promise<void>,
-) {
-  const services = await openTestServices({ STAVE_MODELS: FIXTURE, ...env });
-  try {
-    await body(createApp(services));
-  } finally {
-    await services.close();
-  }
-}
+) => withTestApp({ STAVE_MODELS: FIXTURE, ...env }, body);
 
 const post = (body: BodyInit, type?: string, query = "") => ({
   path: `/v1/recognize${query}`,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createApp } from "../../app.ts";
 import { type Config, type Env, loadConfig } from "../../shared/config.ts";
 import { openServices, type Services } from "../../shared/services.ts";
 import { FIXTURES } from "../fixtures/models/tiny_model.ts";
@@ -33,4 +34,20 @@ export async function openTestServices(env: Env = {}): Promise<TestServices> {
       await Deno.remove(dataDir, { recursive: true });
     },
   };
+}
+
+/**
+ * Runs `body` with an app on fresh test services and closes them after; `env` overrides
+ * configuration variables (e.g. `STAVE_MODELS`).
+ */
+export async function withTestApp(
+  env: Env,
+  body: (app: ReturnType<typeof createApp>) => Promise<void>,
+): Promise<void> {
+  const services = await openTestServices(env);
+  try {
+    await body(createApp(services));
+  } finally {
+    await services.close();
+  }
 }
