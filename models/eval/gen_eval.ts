@@ -205,7 +205,7 @@ if (import.meta.main) {
   const verdicts: Record<string, number[]> = {};
   for (const [name, byGenre] of Object.entries(generated)) {
     verdicts[name] = [];
-    for (const [g, genre] of genres.entries()) {
+    for (const genre of genres) {
       let right = 0;
       for (const line of byGenre[genre]!) {
         const notes = semanticToTimeline(melodyToSemantic(line));
