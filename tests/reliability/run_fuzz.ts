@@ -7,8 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { type FuzzResult, openFuzzTarget, replayCommand, runFuzz } from "./fuzz.ts";
+import { existingReport, REPORT, withSection } from "./report_section.ts";
 
-const REPORT = new URL("./REPORT.md", import.meta.url);
 const MIB = 1024 * 1024;
 
 const { values } = parseArgs({
@@ -68,7 +68,7 @@ for (const failure of result.failures) {
 }
 for (const crash of result.crashes) console.error(`CRASH ${crash}`);
 if (only === undefined && values.report) {
-  await Deno.writeTextFile(REPORT, withSection(await existingReport(), report(result)));
+  await Deno.writeTextFile(REPORT, withSection(await existingReport(), "## Fuzz", report(result)));
   console.error(`Wrote ${REPORT.pathname}`);
 }
 Deno.exit(result.failures.length + result.crashes.length === 0 ? 0 : 1);
@@ -119,22 +119,4 @@ ${rows.join("\n")}
 
 ${failures}
 `;
-}
-
-async function existingReport(): Promise<string> {
-  try {
-    return await Deno.readTextFile(REPORT);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "# Reliability report\n";
-    throw error;
-  }
-}
-
-/** `report` with its `## Fuzz` section replaced by `section` (other suites own the others). */
-function withSection(report: string, section: string): string {
-  const start = report.indexOf("\n## Fuzz\n");
-  if (start === -1) return `${report.trimEnd()}\n\n${section}`;
-  const next = report.indexOf("\n## ", start + 1);
-  const rest = next === -1 ? "" : report.slice(next);
-  return `${report.slice(0, start)}\n${section}${rest}`;
 }

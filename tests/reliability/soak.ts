@@ -1,0 +1,179 @@
+/**
+ * The load soak of issue 10: a real `main.ts` process on 127.0.0.1 (its own temp data folder, the
+ * committed models, rate limits off so capacity is measured, not the limiter), and concurrent
+ * clients that mix recognize, generate and classify requests for a bounded time. Search is not
+ * in the mix: the endpoint does not exist yet (issue 7).
+ *
+ * @module
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PRIMUS = new URL("../../../shared/data/primus/example/000051652-1_2_1.png", import.meta.url);
+
+/** One kind of request the clients send. */
+interface RequestKind {
+  readonly name: string;
+  readonly make: (i: number) => Request;
+}
+
+/** Figures of one soak. */
+export interface SoakResult {
+  clients: number;
+  seconds: number;
+  requests: number;
+  throughput: number;
+  /** Answers that were not 2xx, or requests that failed, by endpoint and status. */
+  errors: Record<string, Record<string, number>>;
+  latency: Record<string, { count: number; p50: number; p95: number; p99: number }>;
+  /** Peak resident memory of the server process (VmHWM), MiB. */
+  peakRssMiB: number;
+}
+
+function kinds(base: string, png: Uint8Array<ArrayBuffer>): RequestKind[] {
+  const json = (path: string, body: unknown) =>
+    new Request(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const genres = ["irish-folk", "bach-chorale", "renaissance", "classical", "medieval"];
+  return [
+    {
+      name: "POST /v1/recognize",
+      make: () =>
+        new Request(`${base}/v1/recognize`, {
+          method: "POST",
+          headers: { "content-type": "image/png" },
+          body: png,
+        }),
+    },
+    {
+      name: "POST /v1/generate",
+      make: (i) => json("/v1/generate", { genre: genres[i % 5], measures: 8, seed: i }),
+    },
+    {
+      name: "POST /v1/classify",
+      make: () =>
+        json("/v1/classify", {
+          tokens: [
+            "key:1",
+            "meter:6/8",
+            "n:D5",
+            "d:eighth",
+            "n:E5",
+            "d:eighth",
+            "n:F#5",
+            "d:eighth",
+            "n:G5",
+            "d:quarter.",
+            "bar",
+          ],
+        }),
+    },
+  ];
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10;
+}
+
+/** Starts `main.ts` on a free port with a temp data folder; resolves once health answers 200. */
+async function startServer(): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
+  const dataDir = await Deno.makeTempDir({ prefix: "stave-soak-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`],
+    env: {
+      PORT: String(port),
+      STAVE_HOST: "127.0.0.1",
+      STAVE_DATA_DIR: dataDir,
+      STAVE_RATE_LIMIT_IP_PER_MINUTE: "0",
+      STAVE_RATE_LIMIT_KEY_PER_MINUTE: "0",
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    await Deno.remove(dataDir, { recursive: true });
+  };
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`${base}/v1/health`);
+      await r.body?.cancel();
+      if (r.status === 200) return { base, pid: child.pid, stop };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error("Soak server did not answer /v1/health within 60 s");
+}
+
+function peakRss(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+/** Runs `clients` concurrent clients for `seconds` against a fresh server and measures them. */
+export async function runSoak(clients: number, seconds: number): Promise<SoakResult> {
+  const server = await startServer();
+  try {
+    const all = kinds(server.base, await Deno.readFile(PRIMUS));
+    // Each kind once before the clock starts, so model loading is not counted as load.
+    for (const k of all) await (await fetch(k.make(0))).body?.cancel();
+    const latencies: Record<string, number[]> = Object.fromEntries(all.map((k) => [k.name, []]));
+    const errors: SoakResult["errors"] = {};
+    const end = performance.now() + seconds * 1000;
+    let sent = 0;
+    const client = async (c: number) => {
+      for (let i = c; performance.now() < end; i += clients) {
+        const kind = all[i % all.length]!;
+        const t0 = performance.now();
+        let status: string;
+        try {
+          const r = await fetch(kind.make(i));
+          await r.arrayBuffer();
+          status = String(r.status);
+        } catch (e) {
+          status = e instanceof Error ? e.name : "error";
+        }
+        sent++;
+        if (status.startsWith("2")) latencies[kind.name]!.push(performance.now() - t0);
+        else (errors[kind.name] ??= {})[status] = (errors[kind.name]?.[status] ?? 0) + 1;
+      }
+    };
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+    const elapsed = (performance.now() - t0) / 1000;
+    return {
+      clients,
+      seconds: Math.round(elapsed * 10) / 10,
+      requests: sent,
+      throughput: Math.round((sent / elapsed) * 10) / 10,
+      errors,
+      latency: Object.fromEntries(
+        Object.entries(latencies).map(([name, xs]) => {
+          const s = xs.sort((a, b) => a - b);
+          return [name, {
+            count: s.length,
+            p50: percentile(s, 0.5),
+            p95: percentile(s, 0.95),
+            p99: percentile(s, 0.99),
+          }];
+        }),
+      ),
+      peakRssMiB: peakRss(server.pid),
+    };
+  } finally {
+    await server.stop();
+  }
+}
