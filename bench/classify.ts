@@ -10,7 +10,7 @@
 import { classifyNotes, notesFromScore } from "../shared/classify/mod.ts";
 import { loadConfig, type OnnxBackend } from "../shared/config.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
-import type { Percentiles } from "./recognize.ts";
+import { cliArg, type Percentiles, percentiles, round, timeRuns } from "./timing.ts";
 
 const MELODIES = new URL("../../shared/data/melodies/", import.meta.url);
 /** A real O'Neill's tune (the collection's first) and a real Palestrina Agnus Dei. */
@@ -35,21 +35,6 @@ export interface ClassifyBench {
   readonly fromAbc: Percentiles;
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-async function percentiles(runs: number, body: () => Promise<unknown>): Promise<Percentiles> {
-  for (let i = 0; i < 2; i++) await body();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await body();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const at = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)) };
-}
-
 /** Measures one runtime in this process. */
 export async function benchClassify(backend: OnnxBackend, runs = 20): Promise<ClassifyBench> {
   const config = loadConfig({ ...Deno.env.toObject(), STAVE_ONNX_BACKEND: backend });
@@ -71,11 +56,13 @@ export async function benchClassify(backend: OnnxBackend, runs = 20): Promise<Cl
       model: options.model,
       loadMs: round(loadMs),
       windows,
-      tune: await percentiles(runs, () => classifyNotes(models, tune, options)),
-      mass: await percentiles(runs, () => classifyNotes(models, mass, options)),
-      fromAbc: await percentiles(
-        runs,
-        async () => classifyNotes(models, await notesFromScore(abc, "abc"), options),
+      tune: percentiles(await timeRuns(runs, () => classifyNotes(models, tune, options))),
+      mass: percentiles(await timeRuns(runs, () => classifyNotes(models, mass, options))),
+      fromAbc: percentiles(
+        await timeRuns(
+          runs,
+          async () => classifyNotes(models, await notesFromScore(abc, "abc"), options),
+        ),
       ),
     };
   } finally {
@@ -84,11 +71,9 @@ export async function benchClassify(backend: OnnxBackend, runs = 20): Promise<Cl
 }
 
 if (import.meta.main) {
-  const at = Deno.args.indexOf("--backend");
-  const runs = Deno.args.indexOf("--runs");
   const result = await benchClassify(
-    (at >= 0 ? Deno.args[at + 1] : "web") as OnnxBackend,
-    runs >= 0 ? Number(Deno.args[runs + 1]) : 20,
+    cliArg("backend", "web") as OnnxBackend,
+    Number(cliArg("runs", "20")),
   );
   console.log(JSON.stringify(result, null, 2));
 }

@@ -9,6 +9,7 @@
 import { loadConfig, type OnnxBackend } from "../shared/config.ts";
 import { generateMelody } from "../shared/generate/mod.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
+import { cliArg, round } from "./timing.ts";
 
 /** Measures per generated line. */
 export const GENERATE_MEASURES = 32;
@@ -30,7 +31,6 @@ export interface GenerateBench {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number) => Math.round(x * 10) / 10;
 
 /** Measures one runtime in this process. */
 export async function benchGenerate(
@@ -71,14 +71,10 @@ export async function benchGenerate(
 }
 
 if (import.meta.main) {
-  const arg = (name: string, fallback: string) => {
-    const at = Deno.args.indexOf(`--${name}`);
-    return at >= 0 ? Deno.args[at + 1]! : fallback;
-  };
   const result = await benchGenerate(
-    arg("backend", "web") as OnnxBackend,
-    arg("model", "melody-int8"),
-    Number(arg("runs", "5")),
+    cliArg("backend", "web") as OnnxBackend,
+    cliArg("model", "melody-int8"),
+    Number(cliArg("runs", "5")),
   );
   console.log(JSON.stringify(result, null, 2));
 }

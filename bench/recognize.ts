@@ -12,20 +12,13 @@ import { decodeImage } from "../shared/image/decode_image.ts";
 import { prepareStaff, resize } from "../shared/image/staff_image.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 import { framingOf, recognizeStaff, staffTensor } from "../shared/recognize.ts";
+import { cliArg, type Percentiles, percentiles, round, timeRuns } from "./timing.ts";
 
 /** A real PrIMuS staff (the team kit's example), the input of every measurement. */
 const STAFF_PNG = new URL("../../shared/data/primus/example/000051652-1_2_1.png", import.meta.url);
 
 /** Model input widths (pixels at the manifest's input height) timed for inference. */
 export const INPUT_WIDTHS = [500, 1000, 2000] as const;
-
-/** Latency percentiles in milliseconds. */
-export interface Percentiles {
-  /** Median. */
-  readonly p50Ms: number;
-  /** 95th percentile. */
-  readonly p95Ms: number;
-}
 
 /** What one configuration measured. */
 export interface RecognizeBench {
@@ -42,25 +35,6 @@ export interface RecognizeBench {
   readonly recognize: Percentiles & { readonly inputWidth: number };
   /** Peak resident memory of the process, in MiB. */
   readonly peakRssMiB: number;
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-function percentiles(times: number[]): Percentiles {
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)) };
-}
-
-async function timeRuns(runs: number, body: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 2; i++) await body();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await body();
-    times.push(performance.now() - t0);
-  }
-  return times;
 }
 
 /** Measures one runtime configuration in this process. */
@@ -115,15 +89,11 @@ export async function benchRecognize(
 }
 
 if (import.meta.main) {
-  const arg = (name: string, fallback: string) => {
-    const at = Deno.args.indexOf(`--${name}`);
-    return at >= 0 ? Deno.args[at + 1]! : fallback;
-  };
   const result = await benchRecognize(
-    arg("backend", "web") as OnnxBackend,
-    Number(arg("threads", "1")),
-    arg("model", "omr-int8"),
-    Number(arg("runs", "20")),
+    cliArg("backend", "web") as OnnxBackend,
+    Number(cliArg("threads", "1")),
+    cliArg("model", "omr-int8"),
+    Number(cliArg("runs", "20")),
   );
   console.log(JSON.stringify(result, null, 2));
 }

@@ -1,0 +1,40 @@
+/**
+ * Timing helpers the bench scripts share: repeated runs after a warm-up, latency percentiles and
+ * the `--name value` arguments of a bench subprocess.
+ *
+ * @module
+ */
+
+/** Latency percentiles in milliseconds. */
+export interface Percentiles {
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+}
+
+/** Milliseconds to one decimal. */
+export const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** p50 and p95 of `times` (milliseconds). */
+export function percentiles(times: number[]): Percentiles {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)) };
+}
+
+/** Milliseconds of `runs` calls of `body`, after two untimed warm-up calls. */
+export async function timeRuns(runs: number, body: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 2; i++) await body();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await body();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** The value after `--name` in the process arguments, or `fallback`. */
+export function cliArg(name: string, fallback: string): string {
+  const at = Deno.args.indexOf(`--${name}`);
+  return at >= 0 ? Deno.args[at + 1]! : fallback;
+}
