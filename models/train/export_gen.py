@@ -82,9 +82,16 @@ def genre_parity(model, cfg: GenreConfig, genres: List[str], per_genre: int = 2)
     return {"cases": cases}
 
 
-def melody_metrics(ckpt_path: Path) -> Dict:
-    """The validation row of the exported checkpoint's iteration, from its run's metrics.csv."""
+def _load(ckpt_path: Path, build, cfg_cls):
+    """(checkpoint, model in eval mode, config) from a self-describing checkpoint."""
     ck = load_torch(ckpt_path, "cpu")
+    model = build(ck["model_args"])
+    model.load_state_dict(ck["model"])
+    return ck, model.eval(), make(cfg_cls, ck["config"])
+
+
+def melody_metrics(ck: Dict, ckpt_path: Path) -> Dict:
+    """The validation row of the exported checkpoint's iteration, from its run's metrics.csv."""
     rows = list(csv.DictReader(open(ckpt_path.parent / "metrics.csv")))
     row = next((r for r in rows if int(r["iteration"]) == ck["iteration"]), None)
     if row is None:
@@ -95,12 +102,9 @@ def melody_metrics(ckpt_path: Path) -> Dict:
                            "note": "next-token cross-entropy and error on fixed validation windows"}}
 
 
-def export_melody(ckpt_path: Path, out_dir: Path, manifest: Path, metrics: Dict) -> List[Dict]:
-    ck = load_torch(ckpt_path, "cpu")
-    model = build_melody(ck["model_args"])
-    model.load_state_dict(ck["model"])
-    model.eval()
-    cfg = make(MelodyConfig, ck["config"])
+def export_melody(ckpt_path: Path, out_dir: Path, manifest: Path) -> List[Dict]:
+    ck, model, cfg = _load(ckpt_path, build_melody, MelodyConfig)
+    metrics = melody_metrics(ck, ckpt_path)
     vocab = ck["vocab"]
     step = MelodyStep(model).eval()
     stats_path = cfg.path(cfg.data_dir) / "stats.json"
@@ -141,11 +145,7 @@ def export_melody(ckpt_path: Path, out_dir: Path, manifest: Path, metrics: Dict)
 
 
 def export_genre(ckpt_path: Path, out_dir: Path, manifest: Path) -> List[Dict]:
-    ck = load_torch(ckpt_path, "cpu")
-    model = build_genre(ck["model_args"])
-    model.load_state_dict(ck["model"])
-    model.eval()
-    cfg = make(GenreConfig, ck["config"])
+    ck, model, cfg = _load(ckpt_path, build_genre, GenreConfig)
     genres = ck["genres"]
     fp32 = out_dir / "genre.onnx"
     _onnx_export(model, (torch.zeros(1, 2, cfg.pitches, cfg.steps),), fp32, ["roll"], ["logits"],
@@ -180,8 +180,7 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     entries: List[Dict] = []
     if args.melody:
-        metrics = melody_metrics(Path(args.melody))
-        entries += export_melody(Path(args.melody), out_dir, manifest, metrics)
+        entries += export_melody(Path(args.melody), out_dir, manifest)
     if args.genre:
         entries += export_genre(Path(args.genre), out_dir, manifest)
     if not entries:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Type, TypeVar
+from typing import List, Type
 
-from .omr_config import _check, read_overrides
+from .omr_config import C, make, read_overrides
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
@@ -81,20 +81,6 @@ class GenreConfig:
         """Resolves a configured path against the repository root."""
         p = Path(value)
         return p if p.is_absolute() else ROOT / p
-
-
-C = TypeVar("C")
-
-
-def make(cls: Type[C], overrides: Dict[str, Any]) -> C:
-    """Defaults of `cls` updated with `overrides`; unknown keys and wrong types raise."""
-    base = cls()
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise KeyError(f"Unknown config keys {unknown}: known keys are {sorted(known)}")
-    values = {k: _check(k, v, getattr(base, k)) for k, v in overrides.items()}
-    return dataclasses.replace(base, **values)
 
 
 def load(cls: Type[C], path: str | None, sets: List[str] | None = None) -> C:

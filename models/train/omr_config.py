@@ -10,7 +10,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Type, TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
@@ -107,15 +107,23 @@ def _check(name: str, value: Any, default: Any) -> Any:
     return value
 
 
-def make_config(overrides: Dict[str, Any]) -> OmrConfig:
-    """Defaults updated with `overrides`; unknown keys and wrong types raise."""
-    base = OmrConfig()
-    known = {f.name for f in dataclasses.fields(OmrConfig)}
+C = TypeVar("C")
+
+
+def make(cls: Type[C], overrides: Dict[str, Any]) -> C:
+    """Defaults of the dataclass `cls` updated with `overrides`; unknown keys and wrong types raise."""
+    base = cls()
+    known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise KeyError(f"Unknown config keys {unknown}: known keys are {sorted(known)}")
     values = {k: _check(k, v, getattr(base, k)) for k, v in overrides.items()}
-    cfg = dataclasses.replace(base, **values)
+    return dataclasses.replace(base, **values)
+
+
+def make_config(overrides: Dict[str, Any]) -> OmrConfig:
+    """Defaults updated with `overrides`; unknown keys and wrong types raise."""
+    cfg = make(OmrConfig, overrides)
     if cfg.unknown_tokens not in ("skip", "error"):
         raise ValueError(f"Invalid unknown_tokens {cfg.unknown_tokens!r}: use skip or error")
     if cfg.sru_mode not in ("loop", "parallel"):
