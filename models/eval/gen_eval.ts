@@ -98,6 +98,32 @@ function sampleLine(
   return ids.slice(1).map((id) => vocab[id]!);
 }
 
+/** Sums the cross-entropy and argmax misses of next-token predictions. */
+class NextTokenTally {
+  #loss = 0;
+  #wrong = 0;
+  #count = 0;
+
+  add(logits: Float32Array, target: number): void {
+    let max = -Infinity;
+    let arg = 0;
+    for (let k = 0; k < logits.length; k++) if (logits[k]! > max) [max, arg] = [logits[k]!, k];
+    let sum = 0;
+    for (let k = 0; k < logits.length; k++) sum += Math.exp(logits[k]! - max);
+    this.#loss += Math.log(sum) + max - logits[target]!;
+    if (arg !== target) this.#wrong++;
+    this.#count++;
+  }
+
+  result(): { loss: number; error: number; tokens: number } {
+    return {
+      loss: this.#loss / this.#count,
+      error: this.#wrong / this.#count,
+      tokens: this.#count,
+    };
+  }
+}
+
 /** Teacher-forced next-token cross-entropy and error over whole held-out lines. */
 async function heldOut(
   lines: Record_[],
@@ -105,25 +131,16 @@ async function heldOut(
   genres: readonly string[],
   next: (genre: number, ids: readonly number[]) => Promise<Float32Array> | Float32Array,
 ): Promise<{ loss: number; error: number; tokens: number }> {
-  let loss = 0;
-  let wrong = 0;
-  let count = 0;
+  const tally = new NextTokenTally();
   for (const r of lines) {
     const ids = [vocab.indexOf("<bos>"), ...r.tokens.map((t) => vocab.indexOf(t))];
     const g = genres.indexOf(r.genre);
     for (let i = 1; i < ids.length; i++) {
       const logits = await next(g, ids.slice(0, i));
-      let max = -Infinity;
-      let arg = 0;
-      for (let k = 0; k < logits.length; k++) if (logits[k]! > max) [max, arg] = [logits[k]!, k];
-      let sum = 0;
-      for (let k = 0; k < logits.length; k++) sum += Math.exp(logits[k]! - max);
-      loss += Math.log(sum) + max - logits[ids[i]!]!;
-      if (arg !== ids[i]) wrong++;
-      count++;
+      tally.add(logits, ids[i]!);
     }
   }
-  return { loss: loss / count, error: wrong / count, tokens: count };
+  return tally.result();
 }
 
 /** The genre `/v1/classify` answers for a piece. */
@@ -313,9 +330,7 @@ async function heldOutLstm(
 ) {
   const { melodyModel, melodyStep, zeroState } = await import("../../shared/generate/mod.ts");
   const m = melodyModel(entry);
-  let loss = 0;
-  let wrong = 0;
-  let count = 0;
+  const tally = new NextTokenTally();
   for (const r of lines) {
     const ids = [m.bos, ...r.tokens.map((t) => vocab.indexOf(t))];
     const g = genres.indexOf(r.genre);
@@ -323,15 +338,8 @@ async function heldOutLstm(
     for (let i = 0; i + 1 < ids.length; i++) {
       let logits: Float32Array;
       ({ logits, state } = await melodyStep(models, m, ids[i]!, g, state));
-      let max = -Infinity;
-      let arg = 0;
-      for (let k = 0; k < logits.length; k++) if (logits[k]! > max) [max, arg] = [logits[k]!, k];
-      let sum = 0;
-      for (let k = 0; k < logits.length; k++) sum += Math.exp(logits[k]! - max);
-      loss += Math.log(sum) + max - logits[ids[i + 1]!]!;
-      if (arg !== ids[i + 1]) wrong++;
-      count++;
+      tally.add(logits, ids[i + 1]!);
     }
   }
-  return { loss: loss / count, error: wrong / count, tokens: count };
+  return tally.result();
 }
