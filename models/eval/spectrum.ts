@@ -2,6 +2,8 @@
  * @module The seed's spectrogram comparison: MIDI rendered to audio with FluidSynth (General MIDI
  * soundfont, Debian `fluidsynth` + `fluid-soundfont-gm`), then spectrogram statistics.
  */
+import { fft } from "../../shared/audio/fft.ts";
+import { readWav } from "../../shared/audio/wav.ts";
 
 /** The soundfont Debian's fluid-soundfont-gm installs. */
 export const SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
@@ -50,64 +52,7 @@ export async function renderAudio(midi: Uint8Array, dir: string): Promise<Float3
   const bytes = await Deno.readFile(wav);
   await Deno.remove(mid);
   await Deno.remove(wav);
-  return readWav(bytes);
-}
-
-/** Reads 16-bit PCM WAV (any channel count) into mono floats. */
-export function readWav(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let off = 12;
-  let channels = 1;
-  while (off + 8 <= bytes.length) {
-    const id = String.fromCharCode(...bytes.subarray(off, off + 4));
-    const size = view.getUint32(off + 4, true);
-    if (id === "fmt ") channels = view.getUint16(off + 10, true);
-    if (id === "data") {
-      const n = Math.floor(size / 2 / channels);
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let c = 0; c < channels; c++) {
-          s += view.getInt16(off + 8 + 2 * (i * channels + c), true);
-        }
-        out[i] = s / channels / 32768;
-      }
-      return out;
-    }
-    off += 8 + size + (size % 2);
-  }
-  throw new SyntaxError("Cannot read WAV: no data chunk");
-}
-
-/** In-place radix-2 FFT of (re, im). */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
-        const a = i + k;
-        const b = a + len / 2;
-        const xr = re[b]! * wr - im[b]! * wi;
-        const xi = re[b]! * wi + im[b]! * wr;
-        re[b] = re[a]! - xr;
-        im[b] = im[a]! - xi;
-        re[a]! += xr;
-        im[a]! += xi;
-      }
-    }
-  }
+  return readWav(bytes).samples;
 }
 
 /** Band energies and centroid of a signal (Hann window, frames with sound only). */

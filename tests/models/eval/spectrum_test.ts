@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  BANDS,
-  readWav,
-  renderAudio,
-  SOUNDFONT,
-  spectrumStats,
-} from "../../../models/eval/spectrum.ts";
+import { BANDS, renderAudio, SOUNDFONT, spectrumStats } from "../../../models/eval/spectrum.ts";
 import { renderMeiMidi } from "../../../shared/music/render_midi.ts";
 import { tokensToMei } from "../../../shared/music/tokens_to_mei.ts";
 import { melodyToSemantic } from "../../../shared/music/melody_tokens.ts";
@@ -27,26 +21,6 @@ Deno.test("spectrumStats() puts a sine's energy in its band and its centroid at 
   assert.ok(Math.abs(s.centroid - 440) < 30, `centroid ${s.centroid}`);
   assert.equal(s.active, 1);
   assert.equal(spectrumStats(new Float32Array(22050)).active, 0);
-});
-
-Deno.test("readWav() reads 16-bit PCM and mixes channels down", () => {
-  const header = (dataBytes: number) => {
-    const b = new Uint8Array(44);
-    const v = new DataView(b.buffer);
-    b.set(new TextEncoder().encode("RIFF"), 0);
-    v.setUint32(4, 36 + dataBytes, true);
-    b.set(new TextEncoder().encode("WAVEfmt "), 8);
-    v.setUint32(16, 16, true);
-    v.setUint16(20, 1, true);
-    v.setUint16(22, 2, true);
-    b.set(new TextEncoder().encode("data"), 36);
-    v.setUint32(40, dataBytes, true);
-    return b;
-  };
-  const data = new Int16Array([16384, 0, -32768, -32768]);
-  const bytes = new Uint8Array([...header(8), ...new Uint8Array(data.buffer)]);
-  assert.deepEqual(Array.from(readWav(bytes)), [0.25, -1]);
-  assert.throws(() => readWav(header(0).subarray(0, 36)), SyntaxError);
 });
 
 Deno.test({

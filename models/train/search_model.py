@@ -1,0 +1,132 @@
+"""The cross-modal search model, read top to bottom:
+
+1. Features: each modality's pitch-by-time roll (from TypeScript, shared/search/roll.ts) centred,
+   projected on its first principal components and L2-normalised (`Features`).
+2. Graph: every excerpt is joined to its k nearest excerpts of a fixed bank of training excerpts
+   in its own modality; the adjacency is made symmetric, self-loops added and normalised
+   D^-1/2 (A + I) D^-1/2 (`build_graph`). A new query has no graph: `Bank` finds its k neighbours
+   in the same bank and aggregates exactly as the training graph does for an excerpt outside the
+   bank, so training and queries see one rule (the inductive step).
+3. Per modality: a graph convolution encoder on the aggregated features and a fully connected
+   layer with ReLU on the features themselves, summed (`ModalityEncoder`; `gcn=False` is the FC-only
+   ablation).
+4. Shared by all modalities: the common representation layer (L2-normalised output: the space
+   search compares in) and linear classifiers of piece and genre (`SearchModel`).
+5. `QueryEncoder` chains 1-4 for one modality: what is exported to ONNX, roll in, embedding out.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def fit_pca(x: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Mean [F] and the first `k` principal directions [F, k] of the rows of `x`."""
+    mean = x.mean(0)
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    return mean.astype(np.float32), vt[:k].T.astype(np.float32).copy()
+
+
+class Features(nn.Module):
+    """Roll -> centred, projected, L2-normalised features."""
+
+    def __init__(self, mean: torch.Tensor, components: torch.Tensor):
+        super().__init__()
+        self.register_buffer("mean", mean)
+        self.register_buffer("components", components)
+
+    def forward(self, roll: torch.Tensor) -> torch.Tensor:
+        return F.normalize((roll - self.mean) @ self.components, dim=-1, eps=1e-6)
+
+
+def build_graph(z: torch.Tensor, bank_index: torch.Tensor, k: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Aggregated features D^-1/2 (A + I) D^-1/2 z of the training excerpts `z` [N, P], each joined
+    to its `k` nearest bank excerpts (`bank_index` into z; an excerpt is never its own neighbour),
+    and the bank's degrees (self-loop included), which queries use."""
+    n = z.shape[0]
+    sim = z @ z[bank_index].T
+    sim[bank_index, torch.arange(len(bank_index))] = -float("inf")
+    nearest = sim.topk(k, dim=1).indices  # [N, k] positions in the bank
+    rows = torch.arange(n).repeat_interleave(k)
+    cols = bank_index[nearest.reshape(-1)]
+    a = torch.zeros(n, n)
+    a[rows, cols] = 1.0
+    a = torch.maximum(a, a.T)  # symmetric: a bank excerpt is joined to those that chose it
+    a += torch.eye(n)
+    d = a.sum(1)
+    inv = d.rsqrt()
+    agg = inv[:, None] * (a @ (inv[:, None] * z))
+    return agg, d[bank_index]
+
+
+class Bank(nn.Module):
+    """The inductive step: a query's k nearest bank excerpts, aggregated as in `build_graph`
+    (the query's degree is k + 1, the bank's degrees are the training graph's)."""
+
+    def __init__(self, z: torch.Tensor, degree: torch.Tensor, k: int):
+        super().__init__()
+        self.register_buffer("z", z)
+        self.register_buffer("degree", degree)
+        self.k = k
+
+    def forward(self, q: torch.Tensor) -> torch.Tensor:
+        nearest = (q @ self.z.T).topk(self.k, dim=1).indices  # [B, k]
+        d_q = float(self.k + 1)
+        coef = (self.degree[nearest] * d_q).rsqrt()  # [B, k]
+        return q / d_q + (coef.unsqueeze(-1) * self.z[nearest]).sum(1)
+
+
+class ModalityEncoder(nn.Module):
+    """GCN encoder on aggregated features plus an FC+ReLU encoder on the features, summed."""
+
+    def __init__(self, features: int, hidden: int, gcn: bool, dropout: float):
+        super().__init__()
+        self.fc = nn.Linear(features, hidden)
+        self.gcn = nn.Linear(features, hidden) if gcn else None
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, z: torch.Tensor, agg: torch.Tensor) -> torch.Tensor:
+        h = F.relu(self.fc(z))
+        if self.gcn is not None:
+            h = h + F.relu(self.gcn(agg))
+        return self.drop(h)
+
+
+class SearchModel(nn.Module):
+    """Per-modality encoders, the shared common layer and the shared classifiers."""
+
+    def __init__(self, modalities, features: int, hidden: int, dim: int, pieces: int, genres: int,
+                 gcn: bool, dropout: float):
+        super().__init__()
+        self.encoders = nn.ModuleDict({m: ModalityEncoder(features, hidden, gcn, dropout)
+                                       for m in modalities})
+        self.common = nn.Linear(hidden, dim)
+        self.piece = nn.Linear(dim, pieces)
+        self.genre = nn.Linear(dim, genres)
+
+    def embed(self, modality: str, z: torch.Tensor, agg: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.common(self.encoders[modality](z, agg)), dim=-1, eps=1e-6)
+
+
+class QueryEncoder(nn.Module):
+    """One modality's query path: roll [B, F] -> embedding [B, dim] (what ONNX runs)."""
+
+    def __init__(self, features: Features, bank: Bank, encoder: ModalityEncoder, common: nn.Linear):
+        super().__init__()
+        self.features, self.bank, self.encoder, self.common = features, bank, encoder, common
+
+    def forward(self, roll: torch.Tensor) -> torch.Tensor:
+        z = self.features(roll)
+        return F.normalize(self.common(self.encoder(z, self.bank(z))), dim=-1, eps=1e-6)
+
+
+def query_encoder(model: SearchModel, state: Dict, modality: str, k: int) -> QueryEncoder:
+    """The exportable query path of `modality` from a trained model and its graph state."""
+    s = state[modality]
+    return QueryEncoder(Features(s["mean"], s["components"]), Bank(s["bank_z"], s["bank_degree"], k),
+                        model.encoders[modality], model.common).eval()
