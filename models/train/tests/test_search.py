@@ -1,0 +1,116 @@
+"""The search model: the graph step, its inductive form for queries, metrics, a smoke run, export."""
+
+import json
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+
+from models.train.search import train
+from models.train.search_config import MODALITIES, SearchConfig, make
+from models.train.search_eval import class_map, instance_metrics
+from models.train.search_model import Bank, build_graph, fit_pca
+
+
+class GraphTest(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+        self.z = F.normalize(torch.randn(30, 6), dim=-1)
+        self.bank = torch.arange(0, 30, 2)  # even excerpts form the bank
+
+    def test_aggregation_is_the_symmetric_normalised_adjacency(self):
+        agg, degree = build_graph(self.z, self.bank, k=3)
+        sim = self.z @ self.z[self.bank].T
+        a = torch.zeros(30, 30)
+        for i in range(30):
+            s = sim[i].clone()
+            if i % 2 == 0:
+                s[i // 2] = -float("inf")
+            for j in s.topk(3).indices:
+                a[i, self.bank[j]] = a[self.bank[j], i] = 1
+        a += torch.eye(30)
+        d = a.sum(1)
+        expected = torch.diag(d.rsqrt()) @ a @ torch.diag(d.rsqrt()) @ self.z
+        self.assertLess((agg - expected).abs().max().item(), 1e-5)
+        self.assertTrue(torch.equal(degree, d[self.bank]))
+
+    def test_a_query_is_aggregated_as_a_training_excerpt_outside_the_bank(self):
+        agg, degree = build_graph(self.z, self.bank, k=3)
+        bank = Bank(self.z[self.bank], degree, k=3)
+        odd = torch.arange(1, 30, 2)  # not in the bank: nobody links to them, like a query
+        self.assertLess((bank(self.z[odd]) - agg[odd]).abs().max().item(), 1e-5)
+
+    def test_pca_keeps_the_leading_directions(self):
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(200, 5)) * np.array([10, 5, 1, 0.1, 0.01])
+        mean, comp = fit_pca(x.astype(np.float32), 2)
+        self.assertEqual(comp.shape, (5, 2))
+        self.assertGreater(abs(comp[0, 0]), 0.99)
+        self.assertGreater(abs(comp[1, 1]), 0.99)
+
+
+class MetricsTest(unittest.TestCase):
+    def test_instance_metrics_rank_the_own_candidate(self):
+        q = np.eye(4, dtype=np.float32)
+        c = np.eye(4, dtype=np.float32)[[0, 1, 3, 2]]  # queries 2 and 3 meet the other's first
+        m = instance_metrics(q, c, ks=(1, 2))
+        self.assertEqual(m["r@1"], 0.5)
+        self.assertEqual(m["r@2"], 1.0)
+        self.assertAlmostEqual(m["mrr"], (1 + 1 + 0.5 + 0.5) / 4, places=6)
+        self.assertEqual(m["median_rank"], 1.5)
+
+    def test_class_map_is_one_when_the_class_comes_first(self):
+        q = np.array([[1, 0], [0, 1]], dtype=np.float32)
+        c = np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32)
+        self.assertEqual(class_map(q, c, ["a", "b"], ["a", "a", "b"]), 1.0)
+        self.assertLess(class_map(q, c, ["b", "a"], ["a", "a", "b"]), 0.6)
+
+
+def synthetic_data(folder: Path, rng: np.random.Generator) -> None:
+    """Three noisy views of random rolls, 2 genres x 4 pieces, in the data:search layout."""
+    frames, pitches = 4, 6
+    (folder / "meta.json").write_text(json.dumps({"roll": {"lowPitch": 60, "pitches": pitches,
+                                                            "frames": frames}, "rate": 16000}))
+    for split, n in (("train", 64), ("val", 16), ("test", 16), ("test_camera", 16)):
+        base = rng.random((n, frames * pitches)).astype(np.float32)
+        records = [{"id": f"{split}{i}", "piece": f"p{i % 4}", "style": f"s{i % 2}", "key": str(i)}
+                   for i in range(n)]
+        (folder / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+        for m in MODALITIES:
+            (base + 0.1 * rng.random(base.shape).astype(np.float32)).tofile(folder / f"{split}.{m}.f32")
+
+
+class SmokeRunTest(unittest.TestCase):
+    def test_train_resume_and_export(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            synthetic_data(tmp, np.random.default_rng(0))
+            cfg = make(SearchConfig, {"data_dir": str(tmp), "out_dir": str(tmp / "runs"), "pca": 8,
+                                      "bank": 32, "neighbours": 3, "hidden": 16, "dim": 8,
+                                      "batch_size": 16, "epochs": 4, "eval_every": 2, "threads": 1})
+            first = train(cfg)
+            self.assertEqual(first["epoch"], 4)
+            resumed = train(make(SearchConfig, {**cfg.__dict__, "epochs": 6}))
+            self.assertEqual(resumed["epoch"], 6)
+            rows = (cfg.run_dir / "metrics.csv").read_text().splitlines()
+            self.assertEqual(len(rows), 4)  # header and epochs 2, 4, 6
+            out = subprocess.run([sys.executable, "-m", "models.train.export_search", "--checkpoint",
+                                  str(cfg.run_dir / "best.pt"), "--out", str(tmp / "export"),
+                                  "--manifest", str(tmp / "manifest.json")],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+            names = [m["name"] for m in json.loads((tmp / "manifest.json").read_text())["models"]]
+            self.assertEqual(sorted(names), sorted(f"search-{m}{v}" for m in MODALITIES for v in ("", "-int8")))
+            graph = onnx.load(str(tmp / "export" / "search-audio.onnx")).graph
+            self.assertEqual([i.name for i in graph.input], ["roll"])
+            self.assertIn("TopK", {n.op_type for n in graph.node})
+
+
+if __name__ == "__main__":
+    unittest.main()
