@@ -12,6 +12,7 @@ cosine similarity is a dot product.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 from pathlib import Path
 from typing import Dict, List
@@ -38,15 +39,21 @@ def load(ckpt_path: Path):
     return ck, model.eval(), cfg
 
 
-def parity(encoders: Dict, cfg: SearchConfig, rows: int = 2) -> Dict:
-    """Test rolls (and their excerpts' tokens) with the embeddings PyTorch gives them."""
+def parity(encoders: Dict, cfg: SearchConfig, meta: Dict, rows: int = 2) -> Dict:
+    """Test excerpts with their semantic tokens and staff image (so TypeScript can draw their
+    notes and sheet rolls again), their training rolls, and the embeddings PyTorch gives them."""
     test = read_split(cfg.path(cfg.data_dir), "test")
-    out = {"excerpts": [r for r in test["records"][:rows]], "rolls": {}, "embeddings": {}}
+    source = cfg.path(meta["source"]) / "test"
+    out = {"excerpts": [], "rolls": {}, "embeddings": {}}
+    for r in test["records"][:rows]:
+        tokens = [t for t in (source / f"{r['id']}.semantic").read_text().split("\t") if t.strip()]
+        png = base64.b64encode((source / f"{r['id']}.png").read_bytes()).decode()
+        out["excerpts"].append({**r, "semantic": tokens, "png": png})
     with torch.no_grad():
         for m, enc in encoders.items():
             x = test["rolls"][m][:rows]
-            out["rolls"][m] = np.round(x, 6).tolist()
-            out["embeddings"][m] = enc(torch.from_numpy(np.round(x, 6).astype(np.float32))).numpy().round(6).tolist()
+            out["rolls"][m] = x.tolist()
+            out["embeddings"][m] = enc(torch.from_numpy(x)).numpy().round(6).tolist()
     return out
 
 
@@ -89,7 +96,7 @@ def main() -> None:
         entries.append(_entry(f"search-{m}-int8", "search", int8, manifest.parent, "int8",
                               variantOf=f"search-{m}",
                               **{**common, "description": common["description"] + ", dynamic int8 weights"}))
-    (out_dir / "parity.json").write_text(json.dumps(parity(encoders, cfg)) + "\n")
+    (out_dir / "parity.json").write_text(json.dumps(parity(encoders, cfg, ck["meta"])) + "\n")
     update_manifest(manifest, entries)
     for e in entries:
         print(f"{e['name']}: {e['bytes'] / 1e6:.2f} MB")

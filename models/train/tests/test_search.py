@@ -76,12 +76,18 @@ def synthetic_data(folder: Path, rng: np.random.Generator) -> None:
     """Three noisy views of random rolls, 2 genres x 4 pieces, in the data:search layout."""
     frames, pitches = 4, 6
     (folder / "meta.json").write_text(json.dumps({"roll": {"lowPitch": 60, "pitches": pitches,
-                                                            "frames": frames}, "rate": 16000}))
+                                                            "frames": frames}, "rate": 16000,
+                                         "source": str(folder / "omr")}))
+    (folder / "omr" / "test").mkdir(parents=True)
     for split, n in (("train", 64), ("val", 16), ("test", 16), ("test_camera", 16)):
         base = rng.random((n, frames * pitches)).astype(np.float32)
         records = [{"id": f"{split}{i}", "piece": f"p{i % 4}", "style": f"s{i % 2}", "key": str(i)}
                    for i in range(n)]
         (folder / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+        if split == "test":
+            for r in records:
+                (folder / "omr" / "test" / f"{r['id']}.semantic").write_text("clef-G2\tnote-C5_whole\t")
+                (folder / "omr" / "test" / f"{r['id']}.png").write_bytes(b"\x89PNG")
         for m in MODALITIES:
             (base + 0.1 * rng.random(base.shape).astype(np.float32)).tofile(folder / f"{split}.{m}.f32")
 
@@ -110,6 +116,9 @@ class SmokeRunTest(unittest.TestCase):
             graph = onnx.load(str(tmp / "export" / "search-audio.onnx")).graph
             self.assertEqual([i.name for i in graph.input], ["roll"])
             self.assertIn("TopK", {n.op_type for n in graph.node})
+            fixture = json.loads((tmp / "export" / "parity.json").read_text())
+            self.assertEqual(fixture["excerpts"][0]["semantic"], ["clef-G2", "note-C5_whole"])
+            self.assertEqual(len(fixture["embeddings"]["sheet"][0]), 8)
 
 
 if __name__ == "__main__":
