@@ -282,6 +282,7 @@ if (import.meta.main) {
   const out = arg("out", "data/search");
   const seed = Number(arg("seed", "1"));
   const modalities = arg("modalities", "notes,audio,sheet").split(",") as Modality[];
+  const only = arg("splits", Object.keys(SOURCES).join(",")).split(",");
   const counts: Record<Split, number> = {
     train: Number(arg("train", "8000")),
     val: Number(arg("val", "1000")),
@@ -302,7 +303,7 @@ if (import.meta.main) {
     splits: {} as Record<string, unknown>,
   };
   try {
-    for (const split of Object.keys(counts) as Split[]) {
+    for (const split of (Object.keys(counts) as Split[]).filter((s) => only.includes(s))) {
       const t0 = Date.now();
       const excerpts = await readExcerpts(source, split, counts[split], seed);
       await Deno.writeTextFile(
@@ -349,7 +350,11 @@ if (import.meta.main) {
       : {};
     await Deno.writeTextFile(
       `${out}/meta.json`,
-      JSON.stringify({ ...previous, ...meta }, null, 1) + "\n",
+      JSON.stringify(
+        { ...previous, ...meta, splits: { ...previous.splits, ...meta.splits as object } },
+        null,
+        1,
+      ) + "\n",
     );
   } finally {
     await models.close();

@@ -71,25 +71,36 @@ const SILENCE = 0.02;
 /** Dynamic range kept: magnitudes are drawn as log(1 + GAIN x / max) / log(1 + GAIN). */
 const GAIN = 100;
 
-/** Sums the spectrum into semitone rows; rows narrower than a bin read the bin they fall in. */
-function semitoneRows(mags: Float64Array, rate: number, n: number, spec: RollSpec): Float64Array {
-  const rows = new Float64Array(spec.pitches);
-  const hit = new Uint8Array(spec.pitches);
+/** For each spectrum bin, its semitone row (-1 outside the rows), and for each row the bin it
+ * reads when no bin falls in it (rows narrower than a bin, at the low end). */
+function semitoneMap(rate: number, n: number, spec: RollSpec) {
   const binHz = rate / n;
-  for (let k = 1; k < mags.length; k++) {
-    const pitch = Math.round(69 + 12 * Math.log2((k * binHz) / 440));
-    const p = pitch - spec.lowPitch;
+  const rowOf = new Int32Array(n / 2 + 1).fill(-1);
+  const hit = new Uint8Array(spec.pitches);
+  for (let k = 1; k <= n / 2; k++) {
+    const p = Math.round(69 + 12 * Math.log2((k * binHz) / 440)) - spec.lowPitch;
     if (p < 0 || p >= spec.pitches) continue;
-    rows[p]! += mags[k]!;
+    rowOf[k] = p;
     hit[p] = 1;
   }
+  const fallback = new Int32Array(spec.pitches).fill(-1);
   for (let p = 0; p < spec.pitches; p++) {
     if (hit[p]) continue;
     const hz = 440 * 2 ** ((p + spec.lowPitch - 69) / 12);
-    const k = Math.min(mags.length - 1, Math.round(hz / binHz));
-    rows[p] = mags[k]!;
+    fallback[p] = Math.min(n / 2, Math.round(hz / binHz));
   }
-  return rows;
+  return { rowOf, fallback };
+}
+
+/** Sums the spectrum into semitone rows as `map` says. */
+function semitoneRows(mags: Float64Array, map: ReturnType<typeof semitoneMap>, rows: number) {
+  const out = new Float64Array(rows);
+  for (let k = 1; k < mags.length; k++) {
+    const p = map.rowOf[k]!;
+    if (p >= 0) out[p]! += mags[k]!;
+  }
+  for (let p = 0; p < rows; p++) if (map.fallback[p]! >= 0) out[p] = mags[map.fallback[p]!]!;
+  return out;
 }
 
 /**
@@ -106,10 +117,11 @@ export function audioRoll(audio: Audio, spec: RollSpec): Roll {
     throw new RangeError(`Cannot draw a roll: audio shorter than ${(n / audio.rate).toFixed(2)} s`);
   }
   const window = hann(n);
+  const map = semitoneMap(audio.rate, n, spec);
   const columns: Float64Array[] = [];
   const energy: number[] = [];
   for (let start = 0; start + n <= audio.samples.length; start += hop) {
-    const rows = semitoneRows(magnitudeSpectrum(audio.samples, start, window), audio.rate, n, spec);
+    const rows = semitoneRows(magnitudeSpectrum(audio.samples, start, window), map, spec.pitches);
     columns.push(rows);
     energy.push(rows.reduce((a, b) => a + b, 0));
   }
