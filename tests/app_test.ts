@@ -45,6 +45,9 @@ Deno.test("createApp() answers GET /v1/health with every check ok", async () => 
     assert.deepEqual(report.checks.models.models.map((m: { name: string }) => m.name), [
       "tiny",
       "tiny-int8",
+      "search-notes",
+      "search-audio",
+      "search-sheet",
     ]);
     assert.match(response.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");

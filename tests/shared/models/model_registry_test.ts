@@ -76,6 +76,9 @@ for (const backend of ["web", "node"] as const) {
         models: [
           { name: "tiny", version: "1.0.0", state: "ready" },
           { name: "tiny-int8", version: "1.0.0", state: "idle" },
+          { name: "search-notes", version: "1.0.0", state: "idle" },
+          { name: "search-audio", version: "1.0.0", state: "idle" },
+          { name: "search-sheet", version: "1.0.0", state: "idle" },
         ],
       });
     }, { backend });
@@ -155,7 +158,11 @@ Deno.test("ModelRegistry.session() names the known models for an unknown one", a
     const error = await registry.session("omr").catch((e) => e);
     assert.ok(error instanceof ModelNotFoundError);
     assert.equal(error.model, "omr");
-    assert.equal(error.message, `Unknown model "omr": the manifest lists tiny, tiny-int8`);
+    assert.equal(
+      error.message,
+      `Unknown model "omr": the manifest lists tiny, tiny-int8, search-notes, search-audio, ` +
+        "search-sheet",
+    );
   });
 });
 
