@@ -8,9 +8,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   classifyNotes,
-  type NotationKind,
-  notesFromMidi,
-  notesFromScore,
+  NOTES_MEDIA_TYPES,
+  type NotesFileKind,
+  notesFromFile,
   notesFromTokens,
 } from "../shared/classify/mod.ts";
 import type { TimedNote } from "../shared/music/timeline.ts";
@@ -20,16 +20,9 @@ import { mediaType, requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
 
 /** Body media types and what each holds. */
-const BODY_TYPES: Readonly<Record<string, NotationKind | "midi" | "json">> = {
+const BODY_TYPES: Readonly<Record<string, NotesFileKind | "json">> = {
   "application/json": "json",
-  "application/vnd.recordare.musicxml+xml": "musicxml",
-  "application/xml": "musicxml",
-  "text/xml": "musicxml",
-  "application/vnd.recordare.musicxml": "mxl",
-  "text/vnd.abc": "abc",
-  "text/x-humdrum": "humdrum",
-  "audio/midi": "midi",
-  "audio/x-midi": "midi",
+  ...NOTES_MEDIA_TYPES,
 };
 
 const Tokens = z.object({
@@ -94,10 +87,9 @@ const route = createRoute({
   },
 });
 
-/** The notes of a file body and which kind of file held them. */
-async function fileNotes(c: Context<AppEnv>, kind: NotationKind | "midi"): Promise<TimedNote[]> {
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  return kind === "midi" ? notesFromMidi(body) : await notesFromScore(body, kind);
+/** The notes of a file body of `kind`. */
+async function fileNotes(c: Context<AppEnv>, kind: NotesFileKind): Promise<TimedNote[]> {
+  return await notesFromFile(new Uint8Array(await c.req.arrayBuffer()), kind);
 }
 
 /** The classify function. */

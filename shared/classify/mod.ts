@@ -1,6 +1,6 @@
 /**
  * Genre classification: notes from tokens (melody or semantic), notation files (MusicXML, ABC)
- * or MIDI, and {@linkcode classifyNotes}, which gives each genre's probability.
+ * or MIDI (also what search reads notes with), and {@linkcode classifyNotes}, which gives each genre's probability.
  *
  * @example
  * ```ts
@@ -15,4 +15,5 @@ export * from "./unreadable_notes.ts";
 export * from "./notes_from_tokens.ts";
 export * from "./notes_from_score.ts";
 export * from "./notes_from_midi.ts";
+export * from "./notes_from_file.ts";
 export * from "./classify.ts";
