@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { readSearchConfig, type SearchConfig } from "./search/search_config.ts";
 
 /** Where the database lives: embedded PGlite in a folder, or a Postgres server by URL. */
 export type DatabaseConfig =
@@ -109,6 +110,8 @@ export interface Config {
     /** Most piano-roll windows one piece may fill (a window is eight 4/4 bars). */
     readonly maxWindows: number;
   };
+  /** Search: the encoders and the bounds of `POST /v1/search` (`search/search_config.ts`). */
+  readonly search: SearchConfig;
   /** The library: stored scores, their excerpts and the jobs that index them. */
   readonly library: {
     /** Measures per excerpt of a score's first voice. */
@@ -356,6 +359,10 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       model: text(env, "STAVE_CLASSIFY_MODEL") ?? "genre",
       maxWindows: integer(env, "STAVE_CLASSIFY_MAX_WINDOWS", 512, 1, 100_000),
     },
+    search: readSearchConfig({
+      text: (key) => text(env, key),
+      integer: (key, fallback, min, max) => integer(env, key, fallback, min, max),
+    }),
     library: {
       excerptMeasures: integer(env, "STAVE_EXCERPT_MEASURES", 4, 1, 64),
       jobStaleSeconds: integer(env, "STAVE_JOB_STALE_SECONDS", 600, 1, 86_400),

@@ -8,6 +8,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Hook } from "@hono/zod-openapi";
+import { AudioFormatError } from "../../shared/audio/wav.ts";
 import { ImageFormatError } from "../../shared/image/image_header.ts";
 import { ModelIntegrityError, ModelNotFoundError } from "../../shared/models/mod.ts";
 import { Problem, type ProblemDocument } from "../../shared/problem.ts";
@@ -44,6 +45,9 @@ export function toProblem(error: unknown): Problem | undefined {
     return error.unsupported
       ? new Problem(415, error.message, { slug: "unsupported-image", cause: error })
       : new Problem(422, error.message, { slug: "unreadable-image", cause: error });
+  }
+  if (error instanceof AudioFormatError) {
+    return new Problem(415, error.message, { slug: "unsupported-audio", cause: error });
   }
   if (error instanceof ModelNotFoundError || error instanceof ModelIntegrityError) {
     // The deployment's models are at fault, not the request: the client may retry later.

@@ -33,7 +33,7 @@ export interface ScoresTable {
   bytes: number;
   /** Descriptive fields given with the score (composer, genre, ...), as strings. */
   metadata: ColumnType<ScoreMetadata, ScoreMetadata | undefined, ScoreMetadata>;
-  /** `pending` until its index job is done, `failed` when that job failed. */
+  /** `pending` until its index job is done (its excerpts embedded), `failed` when it failed. */
   status: ColumnType<ScoreStatus, ScoreStatus | undefined, ScoreStatus>;
   /** How the bytes arrived: `upload` (POST /v1/scores) or `hook` (an object-created event). */
   source: ColumnType<ScoreSource, ScoreSource | undefined, ScoreSource>;
@@ -45,6 +45,8 @@ export interface ScoresTable {
   mei: ColumnType<string | null, string | null | undefined, string | null>;
   /** How many excerpts the score has. */
   excerpt_count: ColumnType<number, number | undefined, number>;
+  /** Hex sha256 of the search model that embedded its excerpts; `null` until the embed step. */
+  embedding_sha256: ColumnType<string | null, string | null | undefined, string | null>;
   /** When the row was written. */
   created_at: ColumnType<Date, never, never>;
   /** When the row last changed. */
@@ -60,7 +62,7 @@ export type ScoreSource = "upload" | "hook";
 /** The kinds of file the library reads. */
 export type ScoreFormat = "musicxml" | "mxl" | "mei" | "abc" | "humdrum" | "image";
 
-/** A run of measures of a score's first voice: what search will match. */
+/** A run of measures of a score's first voice: what search matches. */
 export interface ExcerptsTable {
   /** The score (deleting it deletes its excerpts). */
   score_id: string;
@@ -72,6 +74,11 @@ export interface ExcerptsTable {
   last_measure: number;
   /** PrIMuS semantic tokens, starting with the clef, key and meter in force. */
   tokens: string[];
+  /**
+   * The search embedding (pgvector `vector(128)`, written as its text form `[0.1,...]`); `null`
+   * until the embed step, or for an excerpt with no sounding note.
+   */
+  embedding: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** What a job does: index a score, or delete a deleted score's objects. */
