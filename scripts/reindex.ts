@@ -1,13 +1,14 @@
 /**
  * `deno task reindex`: runs every unfinished job of the configured library (pending, failed, or
  * running with a heartbeat older than `STAVE_JOB_STALE_SECONDS`, or `--stale-seconds`), each from
- * the step after its last committed one. Exits 1 when a job is still failed afterwards.
+ * the step after its last committed one, then embeds again the indexed scores another search
+ * model embedded. Exits 1 when a job or a score still fails afterwards.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { configOrExit } from "../main.ts";
-import { reindex } from "../shared/library/mod.ts";
+import { reembed, reindex } from "../shared/library/mod.ts";
 import { openServices } from "../shared/services.ts";
 
 if (import.meta.main) {
@@ -31,6 +32,15 @@ if (import.meta.main) {
       console.log(`${job.kind} ${job.id}: ${job.status}${job.error ? `: ${job.error}` : ""}`);
     }
     console.log(`${jobs.length} unfinished job(s) run, ${failed} failed`);
+    const again = await reembed(services);
+    for (const { scoreId, error } of again.failed) {
+      console.log(`embed ${scoreId}: failed: ${error}`);
+    }
+    console.log(
+      `${again.embedded.length} score(s) embedded again with ${again.model}, ` +
+        `${again.failed.length} failed`,
+    );
+    failed += again.failed.length;
   } finally {
     await services.close();
   }

@@ -1,14 +1,15 @@
 /**
  * The index job: `record` (the score row, once the object is there), `parse` (the score as MEI),
- * `excerpt` (its excerpts; the job is then done). Each step commits in one transaction and can
- * run again: rows are upserted or replaced, never added twice. The embedding step of search will
- * slot in after `excerpt`.
+ * `excerpt` (its excerpts), `embed` (their search embeddings; the score is then indexed and the
+ * job done). Each step commits in one transaction and can run again: rows are upserted or
+ * replaced, never added twice.
  *
  * @module
  */
 import { sql } from "kysely";
 import type { Job, ScoreFormat, ScoreSource } from "../db/schema.ts";
 import { sha256Hex } from "../sha256.ts";
+import { embedScore, writeEmbeddings } from "./embed_score.ts";
 import { type ExcerptDraft, splitExcerpts } from "./excerpts.ts";
 import type { JobKindSpec, JobRun, LibraryServices, PreparedScore } from "./jobs.ts";
 import { parseScore } from "./parse_score.ts";
@@ -108,7 +109,12 @@ async function record(run: JobRun): Promise<void> {
     // A new version of a hooked object re-indexes the same score; its old MEI goes.
     await tx.insertInto("scores").values({ id: run.job.score_id, ...row })
       .onConflict((oc) =>
-        oc.column("id").doUpdateSet({ ...row, mei: null, updated_at: sql`now()` })
+        oc.column("id").doUpdateSet({
+          ...row,
+          mei: null,
+          embedding_sha256: null,
+          updated_at: sql`now()`,
+        })
       )
       .execute();
   });
@@ -136,7 +142,7 @@ async function parse(run: JobRun): Promise<void> {
 /** Rows per insert statement, well under Postgres' 65,535 parameters. */
 const EXCERPT_BATCH = 500;
 
-/** The score's excerpts, replacing any from an earlier attempt or version; the score is indexed. */
+/** The score's excerpts, replacing any from an earlier attempt or version (not yet embedded). */
 async function excerpt(run: JobRun): Promise<void> {
   const scoreId = run.job.score_id;
   let excerpts = run.prepared?.excerpts;
@@ -159,9 +165,15 @@ async function excerpt(run: JobRun): Promise<void> {
       await tx.insertInto("excerpts").values(rows.slice(i, i + EXCERPT_BATCH)).execute();
     }
     await tx.updateTable("scores")
-      .set({ status: "indexed", excerpt_count: rows.length, updated_at: sql`now()` })
+      .set({ excerpt_count: rows.length, embedding_sha256: null, updated_at: sql`now()` })
       .where("id", "=", scoreId).execute();
   });
+}
+
+/** The excerpts' search embeddings, overwriting any earlier ones; the score is indexed. */
+async function embed(run: JobRun): Promise<void> {
+  const embedded = await embedScore(run.services, run.job.score_id);
+  await run.commit((tx) => writeEmbeddings(tx, embedded));
 }
 
 /** The index job's steps, and a failure marks its score failed. */
@@ -170,6 +182,7 @@ export const INDEX_JOB: JobKindSpec = {
     { name: "record", run: record },
     { name: "parse", run: parse },
     { name: "excerpt", run: excerpt },
+    { name: "embed", run: embed },
   ],
   async onFail(tx, job) {
     await tx.updateTable("scores").set({ status: "failed", updated_at: sql`now()` })

@@ -29,6 +29,7 @@ export {
   type ObjectEventRecord,
 } from "./ingest_objects.ts";
 export type { LibraryServices } from "./jobs.ts";
+export { reembed, type ReembedResult } from "./reembed.ts";
 export { reindex } from "./reindex.ts";
 export { runJob, type RunJobOptions } from "./run_job.ts";
 export { type DetectedScore, detectScoreFormat } from "./score_format.ts";

@@ -128,3 +128,57 @@ Deno.test("deno task reindex finishes a job whose process was killed between ste
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task reindex embeds a score whose process was killed after excerpt", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stave-reindex-" });
+  const env = { STAVE_DATA_DIR: dir, STAVE_MODELS: FIXTURES, STAVE_EXCERPT_MEASURES: "2" };
+  try {
+    const file = `${dir}/reel.abc`;
+    await Deno.writeTextFile(file, ABC_REEL);
+    const lines = await crashAfter("excerpt", file, env);
+    assert.deepEqual(lines, [
+      "committed record",
+      "committed parse",
+      "committed excerpt",
+      CRASH_POINT,
+    ]);
+    const embeddings = (s: Awaited<ReturnType<typeof openServices>>) =>
+      s.database.db.selectFrom("excerpts").select("embedding").orderBy("position").execute();
+
+    const before = await withLibrary(env, async (s) => {
+      const job = await s.database.db.selectFrom("jobs").selectAll().executeTakeFirstOrThrow();
+      assert.equal(job.step, "excerpt");
+      const score = (await getScore(s.database.db, job.score_id))!;
+      assert.equal(score.status, "pending");
+      assert.equal(score.excerptCount, 4);
+      assert.ok((await embeddings(s)).every((row) => row.embedding === null));
+      return job;
+    });
+
+    const run = await deno(["scripts/reindex.ts", "--stale-seconds", "0"], env).output();
+    const out = new TextDecoder().decode(run.stdout);
+    assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+    assert.match(out, new RegExp(`index ${before.id} \\(score ${before.score_id}\\): embed`));
+    assert.doesNotMatch(out, /: excerpt\n/);
+    assert.match(out, /1 unfinished job\(s\) run, 0 failed/);
+    assert.match(out, /0 score\(s\) embedded again with search-notes, 0 failed/);
+
+    await withLibrary(env, async (s) => {
+      const score = (await getScore(s.database.db, before.score_id))!;
+      assert.equal(score.status, "indexed");
+      assert.equal(score.job?.step, "embed");
+      assert.ok((await embeddings(s)).every((row) => row.embedding?.startsWith("[")));
+      // A score another model embedded is embedded again by the next run.
+      await s.database.db.updateTable("scores").set({ embedding_sha256: "0".repeat(64) })
+        .execute();
+    });
+    const again = await deno(["scripts/reindex.ts"], env).output();
+    assert.equal(again.code, 0, new TextDecoder().decode(again.stderr));
+    assert.match(
+      new TextDecoder().decode(again.stdout),
+      /0 unfinished job\(s\) run, 0 failed\n1 score\(s\) embedded again with search-notes, 0 failed/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -10,6 +10,7 @@ import {
   deleteScore,
   getScore,
   listScores,
+  reembed,
   reindex,
   storeUpload,
   type Upload,
@@ -66,6 +67,13 @@ function withServices(
   };
 }
 
+/** The excerpts' embeddings (pgvector text), in order. */
+async function embeddings(services: TestServices, scoreId: string): Promise<(string | null)[]> {
+  const rows = await services.database.db.selectFrom("excerpts").select("embedding")
+    .where("score_id", "=", scoreId).orderBy("position").execute();
+  return rows.map((row) => row.embedding);
+}
+
 async function excerptTokens(services: TestServices, scoreId: string): Promise<string[]> {
   const rows = await services.database.db.selectFrom("excerpts").select("tokens")
     .where("score_id", "=", scoreId).orderBy("position").execute();
@@ -100,7 +108,7 @@ Deno.test(
         assert.deepEqual(score.job && { ...score.job, id: "" }, {
           id: "",
           status: "done",
-          step: "excerpt",
+          step: "embed",
           attempts: 1,
           error: null,
         });
@@ -186,7 +194,7 @@ Deno.test(
       const jobs = await reindex(services, { afterStep: (step) => void steps.push(step) });
       assert.deepEqual(jobs.map((job) => job.status), ["done"]);
       // It resumed after the committed step.
-      assert.deepEqual(steps, ["excerpt"]);
+      assert.deepEqual(steps, ["excerpt", "embed"]);
       const score = (await getScore(services.database.db, stored.scoreId))!;
       assert.equal(score.status, "indexed");
       assert.equal(score.excerptCount, 4);
@@ -200,6 +208,65 @@ Deno.test(
       });
       // Nothing is left to do.
       assert.deepEqual(await reindex(services), []);
+    },
+    "a failure after excerpt, before embed, is finished by reindex()": async (services) => {
+      const db = services.database.db;
+      const stored = await storeUpload(services, upload(ABC_REEL), {
+        afterStep: (step) => {
+          if (step === "excerpt") throw new Error("Simulated crash after excerpt");
+        },
+      });
+      const failed = (await getScore(db, stored.scoreId))!;
+      assert.equal(failed.status, "failed");
+      assert.equal(failed.job?.step, "excerpt");
+      assert.equal(failed.excerptCount, 4);
+      assert.deepEqual(await embeddings(services, stored.scoreId), [null, null, null, null]);
+
+      const steps: string[] = [];
+      const jobs = await reindex(services, { afterStep: (step) => void steps.push(step) });
+      assert.deepEqual(jobs.map((job) => job.status), ["done"]);
+      assert.deepEqual(steps, ["embed"]);
+      const score = (await getScore(db, stored.scoreId))!;
+      assert.equal(score.status, "indexed");
+      assert.equal(score.job?.step, "embed");
+      const written = await embeddings(services, stored.scoreId);
+      assert.ok(written.every((e) => e !== null && e.startsWith("[")), "every excerpt embedded");
+      assert.deepEqual(await countRows(db), { scores: 1, excerpts: 4, jobs: 1, deliveries: 0 });
+    },
+    "reembed() embeds again what another model embedded, and leaves other scores": async (
+      services,
+    ) => {
+      const db = services.database.db;
+      const stale = await storeUpload(services, upload(ABC_REEL));
+      const current = await storeUpload(services, upload(MEI_CHORALE));
+      const { sha256 } = await services.models.model("search-notes");
+      const before = await embeddings(services, stale.scoreId);
+      await db.updateTable("scores").set({ embedding_sha256: "0".repeat(64) })
+        .where("id", "=", stale.scoreId).execute();
+      await db.updateTable("excerpts").set({ embedding: null })
+        .where("score_id", "=", stale.scoreId).execute();
+      const failed = await storeUpload(services, upload(HUMDRUM_MINUET), {
+        afterStep: (step) => {
+          if (step === "excerpt") throw new Error("Simulated crash after excerpt");
+        },
+      });
+
+      const result = await reembed(services);
+      assert.deepEqual(result, { model: "search-notes", embedded: [stale.scoreId], failed: [] });
+      assert.deepEqual(await embeddings(services, stale.scoreId), before);
+      const rows = await db.selectFrom("scores").select(["id", "embedding_sha256", "status"])
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      assert.equal(byId.get(stale.scoreId)?.embedding_sha256, sha256);
+      assert.equal(byId.get(current.scoreId)?.embedding_sha256, sha256);
+      // A failed index job is reindex()'s to finish, not reembed()'s.
+      assert.equal(byId.get(failed.scoreId)?.status, "failed");
+      assert.equal(byId.get(failed.scoreId)?.embedding_sha256, null);
+      assert.deepEqual(await reembed(services), {
+        model: "search-notes",
+        embedded: [],
+        failed: [],
+      });
     },
     "a crash between the object write and the rows is finished by reindex()": async (services) => {
       // The put lands, then the process "dies" before any row.
