@@ -14,6 +14,7 @@ import { hooks } from "./hooks.ts";
 import { models } from "./models.ts";
 import { recognize } from "./recognize.ts";
 import { scores } from "./scores.ts";
+import { search } from "./search.ts";
 
 /** The functions this build ships. */
 export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = {
@@ -21,6 +22,7 @@ export const FUNCTIONS: Readonly<Record<string, OpenAPIHono<AppEnv>>> = {
   models,
   recognize,
   scores,
+  search,
   hooks,
   generate,
   classify,

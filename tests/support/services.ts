@@ -37,16 +37,16 @@ export async function openTestServices(env: Env = {}): Promise<TestServices> {
 }
 
 /**
- * Runs `body` with an app on fresh test services and closes them after; `env` overrides
- * configuration variables (e.g. `STAVE_MODELS`).
+ * Runs `body` with an app on fresh test services (passed too, to look behind the API) and closes
+ * them after; `env` overrides configuration variables (e.g. `STAVE_MODELS`).
  */
 export async function withTestApp(
   env: Env,
-  body: (app: ReturnType<typeof createApp>) => Promise<void>,
+  body: (app: ReturnType<typeof createApp>, services: TestServices) => Promise<void>,
 ): Promise<void> {
   const services = await openTestServices(env);
   try {
-    await body(createApp(services));
+    await body(createApp(services), services);
   } finally {
     await services.close();
   }
