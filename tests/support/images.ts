@@ -1,10 +1,14 @@
 /**
- * Images for tests: grayscale PNGs painted by a function, and PNG headers that claim a size
- * without any pixel data (decompression bombs).
+ * Images for tests: grayscale PNGs painted by a function, PNG headers that claim a size without
+ * any pixel data (decompression bombs), and staves engraved from tokens.
  *
  * @module
  */
 import encodePng from "@jsquash/png/encode.js";
+import { initRenderer, rasterize } from "../../models/data/render.ts";
+import { parseToken } from "../../shared/music/semantic_tokens.ts";
+import { tokensToMei } from "../../shared/music/tokens_to_mei.ts";
+import { sharedVerovio } from "../../shared/music/verovio.ts";
 
 /** A grayscale PNG whose pixel (x, y) has level `paint(x, y)`. */
 export async function grayPng(
@@ -31,4 +35,21 @@ export function pngHeaderOnly(width: number, height: number): Uint8Array<ArrayBu
   view.setUint32(20, height);
   bytes.set([8, 0, 0, 0, 0], 24);
   return bytes;
+}
+
+/**
+ * A PNG of one staff engraved from semantic tokens the way the OMR data set draws its clean
+ * staves: Verovio (Leipzig, no random layout) and resvg at the data set's image height.
+ */
+export async function staffPng(tokens: readonly string[]): Promise<Uint8Array> {
+  const mei = tokensToMei(tokens.map(parseToken));
+  const svg = await (await sharedVerovio()).renderStaffSvg(mei, {
+    font: "Leipzig",
+    scale: 100,
+    spacingLinear: 0.25,
+    spacingNonLinear: 0.6,
+    marginX: 50,
+    marginY: 60,
+  });
+  return rasterize(svg, await initRenderer()).png;
 }

@@ -58,3 +58,40 @@ export function sine(hz: number, seconds: number, rate = 16000): Float32Array {
     (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate),
   );
 }
+
+/** Options of {@linkcode synthesize}. */
+export interface SynthOptions {
+  /** Samples per second; 16,000 by default. */
+  rate?: number;
+  /** Seconds a quarter note lasts; 0.5 (120 beats a minute) by default. */
+  quarterSeconds?: number;
+}
+
+/**
+ * Plays notes on the time line (48 ticks a quarter) as a sum of sines: each note its fundamental
+ * and two quieter harmonics, with 10 ms fades, after 0.2 s of silence and before 0.3 s more.
+ */
+export function synthesize(
+  notes: readonly { pitch: number; start: number; ticks: number }[],
+  options: SynthOptions = {},
+): Float32Array {
+  const { rate = 16000, quarterSeconds = 0.5 } = options;
+  const seconds = (ticks: number) => (ticks / 48) * quarterSeconds;
+  const begin = Math.min(...notes.map((n) => n.start));
+  const end = Math.max(...notes.map((n) => n.start + n.ticks));
+  const lead = Math.round(0.2 * rate);
+  const out = new Float32Array(lead + Math.ceil((seconds(end - begin) + 0.3) * rate));
+  const fade = Math.round(0.01 * rate);
+  for (const note of notes) {
+    const hz = 440 * 2 ** ((note.pitch - 69) / 12);
+    const from = lead + Math.round(seconds(note.start - begin) * rate);
+    const length = Math.round(seconds(note.ticks) * rate);
+    for (let i = 0; i < length; i++) {
+      const envelope = Math.min(1, i / fade, (length - i) / fade);
+      const phase = (2 * Math.PI * hz * i) / rate;
+      const value = Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.25 * Math.sin(3 * phase);
+      out[from + i]! += 0.2 * envelope * value;
+    }
+  }
+  return out;
+}
