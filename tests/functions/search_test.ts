@@ -264,6 +264,22 @@ Deno.test(
       await problemOf(await searchFile(app, file(blank, "blank.png")), 422, /No staff found/);
     },
 
+    "the OpenAPI document describes the search, its limit and its filters": async (app) => {
+      const document = await (await app.request("/v1/openapi.json")).json();
+      const operation = document.paths["/v1/search"].post;
+      assert.deepEqual(Object.keys(operation.requestBody.content).sort(), [
+        "application/json",
+        "multipart/form-data",
+      ]);
+      const params = Object.fromEntries(
+        operation.parameters.map((p: { name: string }) => [p.name, p]),
+      );
+      assert.equal(params.limit.in, "query");
+      assert.equal(params.filter.style, "deepObject");
+      assert.ok(operation.responses["415"] && operation.responses["422"]);
+      assert.ok(document.components.schemas.SearchResults);
+    },
+
     "bad input is a problem naming it": async (app) => {
       await library(app);
       const text = (s: string) => new TextEncoder().encode(s);
@@ -391,3 +407,18 @@ Deno.test(
     },
   }),
 );
+
+Deno.test("POST /v1/search is a read: it needs the scope read when reads are not public", async () => {
+  await withTestApp({ STAVE_PUBLIC_READ: "false", STAVE_API_KEY: API_KEY }, async (app) => {
+    const body = JSON.stringify({ notes: ["clef-G2", "note-C5_whole", "barline"] });
+    const send = (headers: Record<string, string>) =>
+      app.request("/v1/search", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", ...headers },
+      });
+    await problemOf(await send({}), 401, /Missing API key: this needs the scope "read"/);
+    const answer = await answerOf(await send(AUTH));
+    assert.deepEqual(answer.results, []);
+  });
+});
