@@ -1,7 +1,7 @@
 /**
  * The excerpt step's work: a score's first voice cut into runs of N measures, each as PrIMuS
  * semantic tokens that stand alone (they restate the clef, key and meter in force), like the
- * incipits the recognizer was trained on. Search will embed these.
+ * incipits the recognizer was trained on. The embed step embeds these for search.
  *
  * @module
  */
