@@ -358,6 +358,78 @@ const classify: Generator = (rng, c) => {
   };
 };
 
+const SEARCH_FILE_TYPES = ["", "audio/wav", "audio/mpeg", "image/png", "audio/midi", "text/plain"];
+
+const search: Generator = (rng, c) => {
+  const path = `/v1/search${
+    query(rng, ["limit", "filter[composer]", "filter", "filter[Key]", "filters[x]"], [
+      "1",
+      "10",
+      "50",
+      "51",
+      "0",
+      "-1",
+      "trad",
+      "",
+    ])
+  }`;
+  if (rng.chance(0.3)) {
+    const notes = Array.from(
+      { length: rng.pick([0, 1, 20, 2_000]) },
+      () =>
+        rng.pick([
+          "clef-G2",
+          "note-D5_eighth",
+          "barline",
+          "n:D5",
+          "d:quarter",
+          "bar",
+          "key:1",
+          ...HOSTILE_STRINGS,
+        ]),
+    );
+    const body = rng.chance(0.3) ? json(mutateJson(rng, { notes })) : json({ notes });
+    return {
+      method: "POST",
+      path,
+      headers: { "content-type": "application/json" },
+      body,
+      note: "notes",
+    };
+  }
+  let value: Uint8Array<ArrayBuffer>;
+  let note: string;
+  switch (rng.int(0, 3)) {
+    case 0: {
+      const img = image(rng, c);
+      [value, note] = [img.bytes, `sheet ${img.note}`];
+      break;
+    }
+    case 1:
+      [value, note] = [rng.chance(0.7) ? mutateBytes(rng, c.wav) : c.wav, "wav"];
+      break;
+    case 2:
+      [value, note] = [rng.chance(0.5) ? mutateBytes(rng, c.midi) : c.midi, "midi"];
+      break;
+    default: {
+      const [format, text] = rng.pick(Object.entries(c.scores));
+      const bytes = new TextEncoder().encode(text);
+      [value, note] = [rng.chance(0.5) ? mutateBytes(rng, bytes) : bytes, `score ${format}`];
+    }
+  }
+  const type = rng.chance(0.8)
+    ? rng.pick(SEARCH_FILE_TYPES)
+    : rng.pick(HOSTILE_STRINGS).slice(0, 100);
+  let body = multipart("fuzzBoundary", [
+    { name: rng.chance(0.9) ? "file" : "image", value, filename: "query", type },
+  ]);
+  if (rng.chance(0.15)) body = mutateBytes(rng, body);
+  const header = rng.chance(0.9)
+    ? "multipart/form-data; boundary=fuzzBoundary"
+    : rng.pick(["audio/wav", "image/png", "text/plain", ""]);
+  return { method: "POST", path, headers: { "content-type": header }, body, note: `file ${note}` };
+};
+
 const genres: Generator = (rng) => ({
   method: rng.pick(["GET", "GET", "HEAD", "POST"]),
   path: `/v1/genres${query(rng, ["genre"], ["x"])}`,
@@ -451,6 +523,7 @@ export const ENDPOINTS: Readonly<Record<string, { generate: Generator; allows503
   "POST /v1/hooks/object-created": { generate: hook, allows503: true },
   "POST /v1/generate": { generate, allows503: true },
   "POST /v1/classify": { generate: classify, allows503: true },
+  "POST /v1/search": { generate: search, allows503: true },
   "GET /v1/genres": { generate: genres, allows503: true },
   "GET /v1/models{/file}": { generate: models, allows503: true },
   "GET /v1/health": { generate: health, allows503: true },

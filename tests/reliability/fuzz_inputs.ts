@@ -1,6 +1,7 @@
 /**
  * Raw material for the fuzzer: hostile strings, byte and JSON mutations, a multipart writer that
- * can be made to lie, and the valid seed inputs (images, scores, MIDI) that mutations start from.
+ * can be made to lie, and the valid seed inputs (images, scores, MIDI, WAV) that mutations start
+ * from.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { Rng } from "../../shared/prng.ts";
 import { grayPng } from "../support/images.ts";
 import { midiFile } from "../support/midi.ts";
 import { ABC_REEL, HUMDRUM_MINUET, MEI_CHORALE, MUSICXML_WALTZ } from "../support/scores.ts";
+import { synthesize, wavFile } from "../support/wav.ts";
 
 const encoder = new TextEncoder();
 
@@ -205,6 +207,7 @@ export interface Corpus {
   readonly jpeg: Uint8Array<ArrayBuffer>;
   readonly webp: Uint8Array<ArrayBuffer>;
   readonly midi: Uint8Array<ArrayBuffer>;
+  readonly wav: Uint8Array<ArrayBuffer>;
   readonly scores: Readonly<Record<"abc" | "musicxml" | "mei" | "kern", string>>;
 }
 
@@ -234,6 +237,11 @@ export async function loadCorpus(): Promise<Corpus> {
       start: i * 48,
       ticks: 48,
     }))]),
+    wav: new Uint8Array(wavFile(synthesize([60, 64, 67, 72].map((pitch, i) => ({
+      pitch,
+      start: i * 48,
+      ticks: 48,
+    }))))),
     scores: { abc: ABC_REEL, musicxml: MUSICXML_WALTZ, mei: MEI_CHORALE, kern: HUMDRUM_MINUET },
   };
 }
