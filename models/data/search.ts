@@ -20,12 +20,14 @@ import { type MidiEvent, writeMidi } from "midi-file";
 import { readWav } from "../../shared/audio/wav.ts";
 import { loadConfig } from "../../shared/config.ts";
 import { createModelRegistry, type ModelRegistry } from "../../shared/models/mod.ts";
-import { parseLabelFile, parseToken, type SemanticToken } from "../../shared/music/mod.ts";
-import { semanticToTimeline, type TimedNote } from "../../shared/music/timeline.ts";
+import { parseLabelFile } from "../../shared/music/mod.ts";
+import type { TimedNote } from "../../shared/music/timeline.ts";
 import { TICKS_PER_QUARTER } from "../../shared/music/melody_tokens.ts";
+import { Problem } from "../../shared/problem.ts";
 import { Rng } from "../../shared/prng.ts";
-import { recognizeStaff } from "../../shared/recognize.ts";
+import { queryRoll } from "../../shared/search/query_roll.ts";
 import { audioRoll, notesRoll, type RollSpec } from "../../shared/search/roll.ts";
+import { tolerantNotes } from "../../shared/search/tolerant_notes.ts";
 import { SOUNDFONT } from "../eval/spectrum.ts";
 
 /** The roll every modality is drawn on: E1-E7 like the generator, 32 frames an excerpt. */
@@ -58,16 +60,6 @@ function arg(name: string, fallback: string): string {
   return at >= 0 ? Deno.args[at + 1]! : fallback;
 }
 
-function tolerantTokens(tokens: readonly string[]): SemanticToken[] {
-  return tokens.flatMap((t) => {
-    try {
-      return [parseToken(t)];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /** Reads `count` staves of `split`, seeded, one per distinct excerpt key. */
 async function readExcerpts(source: string, split: Split, count: number, seed: number) {
   const dir = `${source}/${SOURCES[split]}`;
@@ -89,9 +81,7 @@ async function readExcerpts(source: string, split: Split, count: number, seed: n
     if (!m) throw new SyntaxError(`${dir}/${id}.mei has no stave-omr source comment`);
     const key = `${m[1]}|${m[3]}|${m[4]}|${m[5]}`;
     if (seen.has(key)) continue;
-    const notes = semanticToTimeline(
-      tolerantTokens(parseLabelFile(await Deno.readTextFile(`${dir}/${id}.semantic`))),
-    );
+    const notes = tolerantNotes(parseLabelFile(await Deno.readTextFile(`${dir}/${id}.semantic`)));
     if (notes.length === 0) continue;
     seen.add(key);
     out.push({ id, piece: m[1]!, style: m[2]!, key, notes });
@@ -238,24 +228,21 @@ async function audioRolls(excerpts: readonly Excerpt[], seed: number, tmp: strin
 }
 
 async function sheetRolls(excerpts: readonly Excerpt[], dir: string, models: ModelRegistry) {
-  const config = loadConfig();
+  const { recognize } = loadConfig();
   let unread = 0;
   const rows: Float32Array[] = [];
   for (const excerpt of excerpts) {
-    let notes: TimedNote[] = [];
+    const image = await Deno.readFile(`${dir}/${excerpt.id}.png`);
     try {
-      const read = await recognizeStaff(await Deno.readFile(`${dir}/${excerpt.id}.png`), models, {
-        model: config.recognize.model,
-        decoder: "greedy",
-        beamWidth: 1,
-        maxPixels: config.recognize.maxPixels,
-      });
-      notes = semanticToTimeline(tolerantTokens(read.semantic?.tokens.map((t) => t.token) ?? []));
-    } catch {
-      // A sheet the recognizer cannot read stays an empty roll: queries meet such sheets too.
+      rows.push(
+        await queryRoll(models, { modality: "sheet", input: "png", image }, ROLL, { recognize }),
+      );
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      // A sheet the recognizer reads no notes from stays an empty roll: queries meet such sheets too.
+      unread++;
+      rows.push(new Float32Array(ROLL.frames * ROLL.pitches));
     }
-    if (notes.length === 0) unread++;
-    rows.push(notes.length ? notesRoll(notes, ROLL) : new Float32Array(ROLL.frames * ROLL.pitches));
   }
   return { rows, unread };
 }

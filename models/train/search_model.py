@@ -26,10 +26,14 @@ from torch import nn
 
 
 def fit_pca(x: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Mean [F] and the first `k` principal directions [F, k] of the rows of `x`."""
-    mean = x.mean(0)
-    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
-    return mean.astype(np.float32), vt[:k].T.astype(np.float32).copy()
+    """Mean [F] and the first `k` principal directions [F, k] of the rows of `x` (eigenvectors of
+    the covariance, each signed so its largest entry is positive)."""
+    mean = x.mean(0, dtype=np.float64).astype(np.float32)
+    c = x - mean
+    _, vectors = np.linalg.eigh((c.T @ c).astype(np.float64))
+    top = vectors[:, ::-1][:, :k]
+    top = top * np.sign(top[np.abs(top).argmax(0), np.arange(k)])
+    return mean, top.astype(np.float32).copy()
 
 
 class Features(nn.Module):
