@@ -17,7 +17,6 @@
  * @module
  */
 import { type MidiEvent, writeMidi } from "midi-file";
-import { readWav } from "../../shared/audio/wav.ts";
 import { loadConfig } from "../../shared/config.ts";
 import { createModelRegistry, type ModelRegistry } from "../../shared/models/mod.ts";
 import { parseLabelFile } from "../../shared/music/mod.ts";
@@ -28,7 +27,7 @@ import { Rng } from "../../shared/prng.ts";
 import { queryRoll } from "../../shared/search/query_roll.ts";
 import { audioRoll, notesRoll, type RollSpec } from "../../shared/search/roll.ts";
 import { tolerantNotes } from "../../shared/search/tolerant_notes.ts";
-import { SOUNDFONT } from "../eval/spectrum.ts";
+import { renderAudio } from "../eval/spectrum.ts";
 
 /** The roll every modality is drawn on: E1-E7 like the generator, 32 frames an excerpt. */
 export const ROLL: RollSpec = { lowPitch: 28, pitches: 73, frames: 32 };
@@ -169,42 +168,6 @@ function batchMidi(excerpts: readonly Excerpt[], plays: readonly Performance[]) 
   return { bytes, starts, ends };
 }
 
-/** Renders one batch with FluidSynth, in a room of `roomSize`, to mono samples. */
-async function render(midi: Uint8Array, roomSize: number, tmp: string): Promise<Float32Array> {
-  const mid = await Deno.makeTempFile({ dir: tmp, suffix: ".mid" });
-  const wav = `${mid}.wav`;
-  await Deno.writeFile(mid, midi);
-  const out = await new Deno.Command("fluidsynth", {
-    args: [
-      "-ni",
-      "-q",
-      "-g",
-      "0.5",
-      "-r",
-      String(RATE),
-      "-o",
-      "synth.reverb.active=1",
-      "-o",
-      `synth.reverb.room-size=${roomSize.toFixed(2)}`,
-      "-F",
-      wav,
-      "-T",
-      "wav",
-      "-O",
-      "s16",
-      SOUNDFONT,
-      mid,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`fluidsynth failed: ${new TextDecoder().decode(out.stderr)}`);
-  const { samples } = readWav(await Deno.readFile(wav));
-  await Deno.remove(mid);
-  await Deno.remove(wav);
-  return samples;
-}
-
 async function audioRolls(excerpts: readonly Excerpt[], seed: number, tmp: string) {
   const rows: Float32Array[] = [];
   for (let b = 0; b < excerpts.length; b += BATCH) {
@@ -212,7 +175,11 @@ async function audioRolls(excerpts: readonly Excerpt[], seed: number, tmp: strin
     const plays = batch.map((e) => performance(seed, e));
     const { bytes, starts, ends } = batchMidi(batch, plays);
     const room = new Rng(`stave-search/${seed}/room/${batch[0]!.id}`).range(0.1, 0.7);
-    const samples = await render(bytes, room, tmp);
+    const samples = await renderAudio(bytes, tmp, {
+      rate: RATE,
+      gain: 0.5,
+      settings: ["synth.reverb.active=1", `synth.reverb.room-size=${room.toFixed(2)}`],
+    });
     batch.forEach((excerpt, i) => {
       const from = Math.floor(starts[i]! * RATE);
       const to = Math.min(samples.length, Math.ceil((ends[i]! + 1) * RATE));

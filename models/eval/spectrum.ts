@@ -23,36 +23,42 @@ export interface SpectrumStats {
   active: number;
 }
 
-/** Renders MIDI bytes to mono 16-bit PCM samples at 22.05 kHz with FluidSynth. */
-export async function renderAudio(midi: Uint8Array, dir: string): Promise<Float32Array> {
+/** How {@linkcode renderAudio} renders. */
+export interface RenderOptions {
+  /** Samples per second; 22,050 by default. */
+  readonly rate?: number;
+  /** FluidSynth's master gain; 0.6 by default. */
+  readonly gain?: number;
+  /** Further FluidSynth settings (`-o name=value`), e.g. `synth.reverb.room-size=0.4`. */
+  readonly settings?: readonly string[];
+}
+
+/** Renders MIDI bytes to mono samples with FluidSynth (temporary files in `dir`). */
+export async function renderAudio(
+  midi: Uint8Array,
+  dir: string,
+  options: RenderOptions = {},
+): Promise<Float32Array> {
+  const { rate = RATE, gain = 0.6, settings = [] } = options;
   const mid = await Deno.makeTempFile({ dir, suffix: ".mid" });
   const wav = mid.replace(/\.mid$/, ".wav");
   await Deno.writeFile(mid, midi);
   const out = await new Deno.Command("fluidsynth", {
     args: [
-      "-ni",
-      "-q",
-      "-g",
-      "0.6",
-      "-r",
-      String(RATE),
-      "-F",
-      wav,
-      "-T",
-      "wav",
-      "-O",
-      "s16",
-      SOUNDFONT,
-      mid,
+      ...["-ni", "-q", "-g", String(gain), "-r", String(rate)],
+      ...settings.flatMap((s) => ["-o", s]),
+      ...["-F", wav, "-T", "wav", "-O", "s16", SOUNDFONT, mid],
     ],
     stdout: "null",
     stderr: "piped",
   }).output();
-  if (!out.success) throw new Error(`fluidsynth failed: ${new TextDecoder().decode(out.stderr)}`);
-  const bytes = await Deno.readFile(wav);
-  await Deno.remove(mid);
-  await Deno.remove(wav);
-  return readWav(bytes).samples;
+  try {
+    if (!out.success) throw new Error(`fluidsynth failed: ${new TextDecoder().decode(out.stderr)}`);
+    return readWav(await Deno.readFile(wav)).samples;
+  } finally {
+    await Deno.remove(mid);
+    await Deno.remove(wav).catch(() => {});
+  }
 }
 
 /** Band energies and centroid of a signal (Hann window, frames with sound only). */

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List, Type
 
-from .omr_config import C, make, read_overrides
+from .omr_config import ROOT, C, RunPaths, make, read_overrides
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
 
 @dataclass
-class MelodyConfig:
+class MelodyConfig(RunPaths):
     # --- run ---
     run_name: str = "melody"  # folder under out_dir for checkpoints and metrics
     out_dir: str = ".train/gen"  # resumable state (git-ignored)
@@ -43,14 +41,9 @@ class MelodyConfig:
     val_windows: int = 512  # validation windows (fixed, seeded)
     log_every: int = 100
 
-    def path(self, value: str) -> Path:
-        """Resolves a configured path against the repository root."""
-        p = Path(value)
-        return p if p.is_absolute() else ROOT / p
-
 
 @dataclass
-class GenreConfig:
+class GenreConfig(RunPaths):
     run_name: str = "genre"
     out_dir: str = ".train/gen"
     seed: int = 1337
@@ -76,11 +69,6 @@ class GenreConfig:
     eval_every: int = 250
     budget_minutes: float = 0.0
     log_every: int = 100
-
-    def path(self, value: str) -> Path:
-        """Resolves a configured path against the repository root."""
-        p = Path(value)
-        return p if p.is_absolute() else ROOT / p
 
 
 def load(cls: Type[C], path: str | None, sets: List[str] | None = None) -> C:

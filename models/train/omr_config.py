@@ -15,8 +15,25 @@ from typing import Any, Dict, List, Type, TypeVar
 ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
 
+class RunPaths:
+    """Paths of a job's config: `path` resolves against the repository root, `run_dir` is
+    `<out_dir>/<run_name>` (the resumable state)."""
+
+    run_name: str
+    out_dir: str
+
+    def path(self, value: str) -> Path:
+        """Resolves a configured path against the repository root."""
+        p = Path(value)
+        return p if p.is_absolute() else ROOT / p
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path(self.out_dir) / self.run_name
+
+
 @dataclass
-class OmrConfig:
+class OmrConfig(RunPaths):
     # --- run ---
     run_name: str = "omr"  # folder under out_dir for checkpoints and metrics
     out_dir: str = ".train/omr"  # resumable state (git-ignored)
@@ -72,15 +89,6 @@ class OmrConfig:
     model_name: str = "omr"  # manifest name; the int8 variant is "<name>-int8"
     model_version: str = "0.1.0"
     opset: int = 13
-
-    def path(self, value: str) -> Path:
-        """Resolves a configured path against the repository root."""
-        p = Path(value)
-        return p if p.is_absolute() else ROOT / p
-
-    @property
-    def run_dir(self) -> Path:
-        return self.path(self.out_dir) / self.run_name
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)

@@ -5,18 +5,16 @@ override, `--set key=value` on top, unknown keys rejected (as for the other jobs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List
 
-from .omr_config import make, read_overrides
+from .omr_config import ROOT, RunPaths, make, read_overrides
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository root
 
 MODALITIES = ("notes", "audio", "sheet")
 
 
 @dataclass
-class SearchConfig:
+class SearchConfig(RunPaths):
     # --- run ---
     run_name: str = "search"  # folder under out_dir for checkpoints and metrics
     out_dir: str = ".train/search"  # resumable state (git-ignored)
@@ -43,15 +41,6 @@ class SearchConfig:
     weight_decay: float = 1e-4
     eval_every: int = 5  # epochs between validations
     budget_minutes: float = 0.0
-
-    def path(self, value: str) -> Path:
-        """Resolves a configured path against the repository root."""
-        p = Path(value)
-        return p if p.is_absolute() else ROOT / p
-
-    @property
-    def run_dir(self) -> Path:
-        return self.path(self.out_dir) / self.run_name
 
 
 def load(path: str | None, sets: List[str] | None = None) -> SearchConfig:

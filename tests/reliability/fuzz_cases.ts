@@ -309,23 +309,27 @@ const CLASSIFY_TYPES: Record<string, string> = {
   kern: "text/x-humdrum",
 };
 
+/** A list of semantic and melody tokens mixed with hostile strings, empty to very long. */
+const tokenList = (rng: Rng): string[] =>
+  Array.from(
+    { length: rng.pick([0, 1, 20, 2_000]) },
+    () =>
+      rng.pick([
+        "clef-G2",
+        "note-D5_eighth",
+        "barline",
+        "n:D5",
+        "d:quarter",
+        "bar",
+        "key:1",
+        ...HOSTILE_STRINGS,
+      ]),
+  );
+
 const classify: Generator = (rng, c) => {
   const pick = rng.int(0, 3);
   if (pick === 0) {
-    const tokens = Array.from(
-      { length: rng.pick([0, 1, 20, 2_000]) },
-      () =>
-        rng.pick([
-          "clef-G2",
-          "note-D5_eighth",
-          "barline",
-          "n:D5",
-          "d:quarter",
-          "bar",
-          "key:1",
-          ...HOSTILE_STRINGS,
-        ]),
-    );
+    const tokens = tokenList(rng);
     const body = rng.chance(0.3) ? json(mutateJson(rng, { tokens })) : json({ tokens });
     return {
       method: "POST",
@@ -374,20 +378,7 @@ const search: Generator = (rng, c) => {
     ])
   }`;
   if (rng.chance(0.3)) {
-    const notes = Array.from(
-      { length: rng.pick([0, 1, 20, 2_000]) },
-      () =>
-        rng.pick([
-          "clef-G2",
-          "note-D5_eighth",
-          "barline",
-          "n:D5",
-          "d:quarter",
-          "bar",
-          "key:1",
-          ...HOSTILE_STRINGS,
-        ]),
-    );
+    const notes = tokenList(rng);
     const body = rng.chance(0.3) ? json(mutateJson(rng, { notes })) : json({ notes });
     return {
       method: "POST",
