@@ -8,7 +8,8 @@ baseline), the FC-only ablation and GCN + FC, in the same run:
 - instance retrieval in a pool of 2,000 excerpts between every pair of modalities (recall@1/5/10,
   MRR, median rank; the MSMD protocol), also with camera photos of sheets as the sheet side;
 - class-level mAP (the DSCMR protocol) with the genre (style folder) as the class.
-It writes models/search/metrics.json and models/search/REPORT.md.
+It writes models/search/metrics.json and models/search/REPORT.md, with the served ONNX files
+figures from models/search/variants.json when `models/eval/search_variants.ts` has written it.
 """
 
 from __future__ import annotations
@@ -111,6 +112,19 @@ def report(doc: Dict) -> str:
                  f"{mean('gcn'):.3f} vs {mean('fc'):.3f} (ratio {mean('gcn') / max(mean('fc'), 1e-9):.2f}); "
                  f"raw rolls {mean('raw'):.3f}.")
     lines += ["", "## Training", "", f"- GCN + FC: {doc['training']['gcn']}", f"- FC-only: {doc['training']['fc']}", ""]
+    v = doc.get("variants")
+    if v:
+        lines += ["## As served: the exported ONNX in TypeScript, fp32 and int8", "",
+                  f"`models/eval/search_variants.ts` ({v['backend']} backend, `embedRolls` as the service "
+                  f"calls it) on the same {v['split']} rolls; recall@1 in the same pool.", "",
+                  "| direction | fp32 | int8 |", "| --- | ---: | ---: |"]
+        for a, b in DIRECTIONS:
+            key = f"{a}->{b}"
+            lines.append(f"| {a} → {b} | {v['fp32']['recallAt1'][key]:.3f} | {v['int8']['recallAt1'][key]:.3f} |")
+        lines += ["", "| ms per embedding (batches of 64) | fp32 | int8 |", "| --- | ---: | ---: |"]
+        for m in MODALITIES:
+            lines.append(f"| {m} | {v['fp32']['msPerRoll'][m]} | {v['int8']['msPerRoll'][m]} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -145,6 +159,9 @@ def main() -> None:
                                        for a, b in HEADLINE}}},
            "seconds": round(time.time() - t0, 1)}
     out = ROOT / args.out
+    variants = out / "variants.json"
+    if variants.exists():
+        doc["variants"] = json.loads(variants.read_text())
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(doc, indent=1) + "\n")
     (out / "REPORT.md").write_text(report(doc))

@@ -1,14 +1,38 @@
 /**
  * The load soak of issue 10: a real `main.ts` process on 127.0.0.1 (its own temp data folder, the
  * committed models, rate limits off so capacity is measured, not the limiter), and concurrent
- * clients that mix recognize, generate and classify requests for a bounded time. Search is not
- * in the mix: the endpoint does not exist yet (issue 7).
+ * clients that mix recognize, search (by notes and by a staff photo, in a library of one uploaded
+ * tune), generate and classify requests for a bounded time.
  *
  * @module
  */
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PRIMUS = new URL("../../../shared/data/primus/example/000051652-1_2_1.png", import.meta.url);
+/** The bootstrap admin key the soak server starts with, to upload the library searched. */
+const ADMIN_KEY = "soak-admin-key-0123456789abcdef";
+/** The tune uploaded before the clock starts, and a bar of it searched by notes. */
+const TUNE = `X:1
+T:Soak Reel
+M:4/4
+L:1/8
+K:D
+|:DFAF dFAF|GBdB gBdB|AFDF A2 FA|BGEG F2 ED:|
+`;
+const TUNE_NOTES = [
+  "clef-G2",
+  "keySignature-DM",
+  "timeSignature-4/4",
+  "note-D4_eighth",
+  "note-F#4_eighth",
+  "note-A4_eighth",
+  "note-F#4_eighth",
+  "note-D5_eighth",
+  "note-F#4_eighth",
+  "note-A4_eighth",
+  "note-F#4_eighth",
+  "barline",
+];
 
 /** One kind of request the clients send. */
 interface RequestKind {
@@ -46,6 +70,15 @@ function kinds(base: string, png: Uint8Array<ArrayBuffer>): RequestKind[] {
           headers: { "content-type": "image/png" },
           body: png,
         }),
+    },
+    {
+      name: "POST /v1/search",
+      make: (i) => {
+        if (i % 2 === 0) return json("/v1/search", { notes: TUNE_NOTES });
+        const form = new FormData();
+        form.append("file", new File([png], "staff.png", { type: "image/png" }));
+        return new Request(`${base}/v1/search`, { method: "POST", body: form });
+      },
     },
     {
       name: "POST /v1/generate",
@@ -92,6 +125,7 @@ async function startServer(): Promise<{ base: string; pid: number; stop: () => P
       STAVE_DATA_DIR: dataDir,
       STAVE_RATE_LIMIT_IP_PER_MINUTE: "0",
       STAVE_RATE_LIMIT_KEY_PER_MINUTE: "0",
+      STAVE_API_KEY: ADMIN_KEY,
     },
     stdout: "null",
     stderr: "null",
@@ -123,10 +157,27 @@ function peakRss(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** Uploads the tune the search requests look for; resolves once it is indexed. */
+async function uploadTune(base: string): Promise<void> {
+  const form = new FormData();
+  form.append("file", new File([TUNE], "reel.abc", { type: "text/vnd.abc" }));
+  form.append("title", "Soak Reel");
+  const r = await fetch(`${base}/v1/scores`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    body: form,
+  });
+  const body = await r.json();
+  if (r.status !== 201 || body.status !== "indexed") {
+    throw new Error(`Soak upload failed: ${r.status} ${JSON.stringify(body)}`);
+  }
+}
+
 /** Runs `clients` concurrent clients for `seconds` against a fresh server and measures them. */
 export async function runSoak(clients: number, seconds: number): Promise<SoakResult> {
   const server = await startServer();
   try {
+    await uploadTune(server.base);
     const all = kinds(server.base, await Deno.readFile(PRIMUS));
     // Each kind once before the clock starts, so model loading is not counted as load.
     for (const k of all) await (await fetch(k.make(0))).body?.cancel();
