@@ -20,12 +20,18 @@ const arg = (name: string, fallback: string) => {
 
 /** Recall@1 of queries `q` against candidates `c` (row i matches row i), embeddings unit-length. */
 export function recallAt1(q: readonly Float32Array[], c: readonly Float32Array[]): number {
+  const dot = (a: Float32Array, b: Float32Array) => {
+    let sum = 0;
+    for (let k = 0; k < a.length; k++) sum += a[k]! * b[k]!;
+    return sum;
+  };
   let hits = 0;
-  q.forEach((row, i) => {
-    const dot = (other: Float32Array) => row.reduce((s, v, k) => s + v * other[k]!, 0);
-    const own = dot(c[i]!);
-    if (!c.some((other, j) => j !== i && dot(other) > own)) hits++;
-  });
+  for (let i = 0; i < q.length; i++) {
+    const own = dot(q[i]!, c[i]!);
+    let beaten = false;
+    for (let j = 0; j < c.length && !beaten; j++) beaten = j !== i && dot(q[i]!, c[j]!) > own;
+    if (!beaten) hits++;
+  }
   return hits / q.length;
 }
 
