@@ -23,9 +23,9 @@ Command: \`${command}\` (${
 
 ${r.clients} concurrent clients against \`main.ts\` on 127.0.0.1 (embedded PGlite, local store, the
 committed models on the default ORT Web backend, rate limits off) for ${r.seconds} s, each sending
-recognize (the PrIMuS sample staff, PNG), generate (8 measures, a genre and seed per request) and
-classify (melody tokens) in turn, after one warm-up request of each. Search is not in the mix: the
-endpoint does not exist yet.
+recognize (the PrIMuS sample staff, PNG), search (alternately a bar of notes as JSON and the
+PrIMuS staff as an image, against a library of one uploaded tune), generate (8 measures, a genre
+and seed per request) and classify (melody tokens) in turn, after one warm-up request of each.
 
 - Requests: ${r.requests}, throughput ${r.throughput} req/s
 - Errors (non-2xx answers and failed requests): ${errors.length ? errors.join(", ") : "none"}

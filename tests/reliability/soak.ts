@@ -186,8 +186,9 @@ export async function runSoak(clients: number, seconds: number): Promise<SoakRes
     const end = performance.now() + seconds * 1000;
     let sent = 0;
     const client = async (c: number) => {
-      for (let i = c; performance.now() < end; i += clients) {
-        const kind = all[i % all.length]!;
+      // Each client walks the kinds in turn, starting at its own.
+      for (let i = c, turn = c; performance.now() < end; i += clients, turn++) {
+        const kind = all[turn % all.length]!;
         const t0 = performance.now();
         let status: string;
         try {
