@@ -2,7 +2,7 @@
  * @module The nearest excerpts to a query embedding by cosine distance (pgvector `<=>` over the
  * HNSW index), grouped by score: the top scores, each with its best matching excerpts.
  */
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { ScoreMetadata, Tables } from "../db/schema.ts";
 import { vectorText } from "./vector_text.ts";
 
@@ -64,12 +64,22 @@ interface Row {
   distance: number;
 }
 
-/** Whether the vector extension scans HNSW iteratively past filtered rows (pgvector 0.8+). */
-async function iterativeScans(tx: Transaction<Tables>): Promise<boolean> {
-  const { rows } = await sql<{ extversion: string }>`
-    SELECT extversion FROM pg_extension WHERE extname = 'vector'`.execute(tx);
-  const [major = 0, minor = 0] = (rows[0]?.extversion ?? "0").split(".").map(Number);
-  return major > 0 || minor >= 8;
+/** Per database: whether its vector extension scans HNSW iteratively past filtered rows
+ * (pgvector 0.8+). Asked once: every query inside a transaction holds PGlite's one connection. */
+const iterative = new WeakMap<Kysely<Tables>, Promise<boolean>>();
+
+function iterativeScans(db: Kysely<Tables>): Promise<boolean> {
+  let known = iterative.get(db);
+  if (known === undefined) {
+    known = sql<{ extversion: string }>`
+      SELECT extversion FROM pg_extension WHERE extname = 'vector'`.execute(db).then(({ rows }) => {
+      const [major = 0, minor = 0] = (rows[0]?.extversion ?? "0").split(".").map(Number);
+      return major > 0 || minor >= 8;
+    });
+    known.catch(() => iterative.delete(db));
+    iterative.set(db, known);
+  }
+  return known;
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -93,15 +103,16 @@ export async function searchExcerpts(
   const filters = Object.entries(options.filters ?? {}).map(([name, value]) =>
     sql`lower(s.metadata ->> ${name}) = lower(${value})`
   );
+  const scanMode = await iterativeScans(db) ? "relaxed_order" : "off";
   const nearest = (candidates: number) =>
     db.transaction().execute(async (tx) => {
       // The index scan answers at most ef_search rows; iterative scans go on past that, and past
-      // rows the filters drop.
+      // rows the filters drop. One statement sets both: the transaction holds the connection.
       const ef = Math.min(MAX_EF_SEARCH, Math.max(40, candidates));
-      await sql`SELECT set_config('hnsw.ef_search', ${String(ef)}, true)`.execute(tx);
-      if (await iterativeScans(tx)) {
-        await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(tx);
-      }
+      await sql`SELECT set_config('hnsw.ef_search', ${String(ef)}, true),
+        ${
+        scanMode === "off" ? sql`NULL` : sql`set_config('hnsw.iterative_scan', ${scanMode}, true)`
+      }`.execute(tx);
       const result = await sql<Row>`
         SELECT e.score_id, s.title, s.metadata, e.position, e.first_measure, e.last_measure,
                e.embedding <=> ${query}::vector AS distance
