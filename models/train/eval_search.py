@@ -29,6 +29,15 @@ from .search_config import MODALITIES, ROOT
 from .search_eval import class_map, instance_metrics, normalise
 
 DIRECTIONS = list(itertools.permutations(MODALITIES, 2))
+# The report's tables: heading, split, metric.
+SECTIONS = [
+    ("Recall@1", "test", "r@1"),
+    ("Recall@10", "test", "r@10"),
+    ("Mean reciprocal rank", "test", "mrr"),
+    ("Camera photos as sheets: recall@1", "test_camera", "r@1"),
+    ("Class-level mAP (DSCMR protocol), genre as the class", "test", "map_genre"),
+    ("Piece-level mAP", "test", "map_piece"),
+]
 HEADLINE = [("audio", "sheet"), ("sheet", "audio"), ("notes", "sheet"), ("sheet", "notes")]
 
 
@@ -76,30 +85,10 @@ def report(doc: Dict) -> str:
         "Models, measured in this run: **raw** is the rolls compared as they are (no learning, "
         "the baseline), **fc** the FC-only ablation, **gcn** the model served (GCN + FC encoders).",
         "",
-        "## Recall@1",
-        "",
-        table(r, "test", "r@1", DIRECTIONS),
-        "",
-        "## Recall@10",
-        "",
-        table(r, "test", "r@10", DIRECTIONS),
-        "",
-        "## Mean reciprocal rank",
-        "",
-        table(r, "test", "mrr", DIRECTIONS),
-        "",
-        "## Camera photos as sheets: recall@1",
-        "",
-        table(r, "test_camera", "r@1", DIRECTIONS),
-        "",
-        "## Class-level mAP (DSCMR protocol), genre as the class",
-        "",
-        table(r, "test", "map_genre", DIRECTIONS),
-        "",
-        "## Piece-level mAP",
-        "",
-        table(r, "test", "map_piece", DIRECTIONS),
-        "",
+    ]
+    for heading, split, metric in SECTIONS:
+        lines += [f"## {heading}", "", table(r, split, metric, DIRECTIONS), ""]
+    lines += [
         "## Against the targets",
         "",
     ]
