@@ -72,6 +72,8 @@ export interface Config {
     /** WASM threads; 1 was fastest on 2 cores. */
     readonly threads: number;
   };
+  /** Load the models the mounted functions run in the background at start (`main.ts` only). */
+  readonly preloadModels: boolean;
   /** HTTP settings. */
   readonly http: {
     /** Largest request body accepted, in bytes. */
@@ -336,6 +338,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       webgpu: boolean(env, "STAVE_WEBGPU", false),
       threads: integer(env, "STAVE_ORT_THREADS", 1, 1, 64),
     },
+    preloadModels: boolean(env, "STAVE_PRELOAD_MODELS", true),
     http: {
       maxBodyBytes: integer(env, "STAVE_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024 ** 3),
       corsOrigins,

@@ -86,3 +86,51 @@ Deno.test("main.ts serves on embedded defaults, stops on SIGTERM and keeps its d
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+interface ModelState {
+  readonly name: string;
+  readonly state: "idle" | "loading" | "ready";
+}
+
+async function modelStates(base: string): Promise<ModelState[]> {
+  const health = await fetch(`${base}/v1/health`);
+  const report = await health.json();
+  assert.equal(health.status, 200, JSON.stringify(report.checks));
+  return report.checks.models.models;
+}
+
+Deno.test("main.ts answers health while it preloads the served models, then has them ready", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "stave-main-" });
+  // Two functions keep the load short: the recognizer (the slowest) and the classifier.
+  const env = { STAVE_DATA_DIR: dataDir, STAVE_FUNCTIONS: "health,recognize,classify" };
+  try {
+    const running = await start(env);
+    try {
+      const served = ["genre", "omr-int8"];
+      const first = await modelStates(running.base);
+      // Answered while loading: the recognizer takes over a second, this answer milliseconds.
+      assert.ok(first.some((model) => model.state === "loading"), JSON.stringify(first));
+      const deadline = Date.now() + 60_000;
+      let states = first;
+      while (!served.every((name) => states.some((m) => m.name === name && m.state === "ready"))) {
+        assert.ok(Date.now() < deadline, `Models not ready in 60 s: ${JSON.stringify(states)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        states = await modelStates(running.base);
+      }
+      // Only the served models: the other functions are not mounted.
+      assert.deepEqual(states.filter((m) => m.state !== "idle").map((m) => m.name).sort(), served);
+    } finally {
+      assert.equal((await stop(running)).code, 0);
+    }
+
+    const cold = await start({ ...env, STAVE_PRELOAD_MODELS: "false" });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok((await modelStates(cold.base)).every((model) => model.state === "idle"));
+    } finally {
+      assert.equal((await stop(cold)).code, 0);
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -126,6 +126,7 @@ export class ModelRegistry {
   #manifest?: Promise<Manifest>;
   readonly #sessions = new Map<string, Promise<OnnxSession>>();
   readonly #ready = new Set<string>();
+  #loads = 0;
   #closed = false;
 
   /** Creates a registry; nothing is read until first use. */
@@ -193,7 +194,16 @@ export class ModelRegistry {
     return session;
   }
 
+  /**
+   * How many loads have started: one per model while its session is cached, one more after each
+   * failed load that a later call retried. Concurrent first callers share one load.
+   */
+  get loads(): number {
+    return this.#loads;
+  }
+
   async #load(name: string): Promise<OnnxSession> {
+    this.#loads++;
     const entry = await this.model(name);
     const bytes = await this.#verifiedBytes(entry);
     const { backend, threads, webgpu } = this.#options.onnx;

@@ -9,6 +9,8 @@ Deno.test("loadConfig() gives the embedded defaults for an empty environment", (
   assert.deepEqual(config.store, { kind: "local", root: "data/objects" });
   assert.deepEqual(config.models, { kind: "local", dir: "models" });
   assert.deepEqual(config.onnx, { backend: "web", webgpu: false, threads: 1 });
+  assert.equal(config.preloadModels, true);
+  assert.equal(loadConfig({ STAVE_PRELOAD_MODELS: "false" }).preloadModels, false);
   assert.deepEqual(config.http.corsOrigins, []);
   assert.deepEqual(config.web, { dir: "web/dist" });
   assert.equal(config.functions, undefined);
@@ -68,6 +70,7 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ STAVE_ONNX_BACKEND: "cuda" }, "STAVE_ONNX_BACKEND", /expected web or node/],
   [{ STAVE_WEBGPU: "maybe" }, "STAVE_WEBGPU", /true or false/],
   [{ STAVE_ORT_THREADS: "0" }, "STAVE_ORT_THREADS", /1\.\.64/],
+  [{ STAVE_PRELOAD_MODELS: "later" }, "STAVE_PRELOAD_MODELS", /true or false/],
   [{ STAVE_MAX_BODY_BYTES: "-1" }, "STAVE_MAX_BODY_BYTES", /integer/],
   [{ STAVE_CORS_ORIGINS: "app.stave.test" }, "STAVE_CORS_ORIGINS", /not an origin/],
   [{ STAVE_GENERATE_MAX_TEMPERATURE: "hot" }, "STAVE_GENERATE_MAX_TEMPERATURE", /0\.1\.\.10/],

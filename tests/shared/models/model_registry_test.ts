@@ -95,17 +95,40 @@ Deno.test("ModelRegistry.session() shares one load between concurrent callers", 
   });
 });
 
+Deno.test("ModelRegistry.loads counts one load for 64 concurrent first calls of one model", async () => {
+  await withRegistry(async (registry, source) => {
+    assert.equal(registry.loads, 0);
+    // The cold-start pile-up: every request arrives before the model is loaded.
+    const image = tinyImage(10);
+    const [sessions, runs] = await Promise.all([
+      Promise.all(Array.from({ length: 32 }, () => registry.session("tiny"))),
+      Promise.all(Array.from({ length: 32 }, () => registry.run("tiny", { image }))),
+    ]);
+    assert.equal(registry.loads, 1);
+    assert.ok(sessions.every((session) => session === sessions[0]));
+    assert.ok(runs.every((outputs) => outputs.logits?.dims.join() === `5,1,${CLASSES}`));
+    assert.equal(source.reads.filter((key) => key === "tiny.onnx").length, 1);
+    await registry.session("tiny-int8"); // another model is its own load
+    assert.equal(registry.loads, 2);
+  });
+});
+
 Deno.test("ModelRegistry.session() forgets a failed load and retries on the next call", async () => {
   await withRegistry(async (registry, source) => {
     source.failures = 1;
     const failed = await Promise.allSettled([registry.session("tiny"), registry.session("tiny")]);
     assert.deepEqual(failed.map((result) => result.status), ["rejected", "rejected"]);
     assert.match(String((failed[0] as PromiseRejectedResult).reason), /simulated outage/);
+    assert.equal(registry.loads, 1); // both callers shared the failed load
     assert.deepEqual(registry.loaded(), []);
+    assert.equal((await registry.status()).models.find((m) => m.name === "tiny")?.state, "idle");
     const session = await registry.session("tiny");
     assert.deepEqual(session.inputNames, ["image"]);
+    assert.equal(registry.loads, 2);
     assert.deepEqual(source.reads.filter((key) => key === "tiny.onnx").length, 2);
     assert.deepEqual(registry.loaded(), ["tiny"]);
+    assert.equal(await registry.session("tiny"), session);
+    assert.equal(registry.loads, 2);
   });
 });
 
