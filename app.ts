@@ -16,6 +16,7 @@ import { access } from "./functions/http/access.ts";
 import type { AppEnv } from "./functions/http/app_env.ts";
 import { corsPolicy } from "./functions/http/cors_policy.ts";
 import { renderDocsPage } from "./functions/http/docs_page.ts";
+import { BEARER_AUTH, BEARER_AUTH_SCHEME, readSecurity } from "./functions/http/route_access.ts";
 import { notFound, onError, validationHook } from "./functions/http/problem_response.ts";
 import { webApp } from "./functions/web_app.ts";
 import { Problem } from "./shared/problem.ts";
@@ -98,10 +99,17 @@ export function createApp(
     version: API_VERSION,
     description: "Read sheet music from photos and find it again.",
   };
-  app.doc31("/v1/openapi.json", { openapi: "3.1.0", info });
+  app.openAPIRegistry.registerComponent("securitySchemes", BEARER_AUTH, BEARER_AUTH_SCHEME);
+  // Read routes declare no security of their own: they inherit this, which follows the config.
+  const document = {
+    openapi: "3.1.0",
+    info,
+    security: readSecurity(services.config.auth.publicRead),
+  };
+  app.doc31("/v1/openapi.json", document);
   app.get("/v1/docs", (c) => {
-    const document = app.getOpenAPI31Document({ openapi: "3.1.0", info });
-    return c.html(renderDocsPage(document as never, "/v1/openapi.json"));
+    const rendered = app.getOpenAPI31Document(document);
+    return c.html(renderDocsPage(rendered as never, "/v1/openapi.json"));
   });
   app.route("/", webApp(services.config.web.dir));
   return app;

@@ -18,6 +18,7 @@ import type { AppEnv } from "./http/app_env.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { mediaType, requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 
 /** Body media types and what each holds. */
 const BODY_TYPES: Readonly<Record<string, NotesFileKind | "json">> = {
@@ -50,7 +51,7 @@ const Classification = z.object({
   timing: z.object({ loadMs: z.number(), rollMs: z.number(), inferenceMs: z.number() }),
 }).openapi("Classification");
 
-const route = createRoute({
+const route = createRoute(withAccess("read", {
   method: "post",
   path: "/classify",
   middleware: [requireMediaType(...Object.keys(BODY_TYPES))] as const,
@@ -85,7 +86,7 @@ const route = createRoute({
     422: problem("Notes that cannot be read, naming what failed"),
     503: problem("The model is unavailable"),
   },
-});
+}));
 
 /** The notes of a file body of `kind`. */
 async function fileNotes(c: Context<AppEnv>, kind: NotesFileKind): Promise<TimedNote[]> {

@@ -10,6 +10,7 @@ import { generateMelody, MAX_SEED } from "../shared/generate/mod.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 import {
   ANSWER_FORMAT_NAMES,
   ANSWER_FORMATS,
@@ -79,7 +80,7 @@ const Generation = z.object({
 
 const binary = { schema: z.any().openapi({ type: "string", format: "binary" }) };
 
-const route = createRoute({
+const route = createRoute(withAccess("read", {
   method: "post",
   path: "/generate",
   middleware: [requireMediaType("application/json")] as const,
@@ -111,7 +112,7 @@ const route = createRoute({
     422: problem("A genre, key or meter the model does not know, or a primer it cannot continue"),
     503: problem("The model is unavailable, or no measure was complete in time"),
   },
-});
+}));
 
 /** The generate function. */
 export const generate = createFunctionApp().openapi(route, async (c) => {

@@ -8,6 +8,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { genreCatalogue } from "../shared/genres.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 
 const Genre = z.object({
   id: z.string().openapi({ example: "irish-folk" }),
@@ -22,7 +23,7 @@ const Genre = z.object({
   classify: z.boolean().openapi({ description: "`POST /v1/classify` scores it" }),
 }).openapi("Genre");
 
-const route = createRoute({
+const route = createRoute(withAccess("read", {
   method: "get",
   path: "/genres",
   summary: "The genres",
@@ -41,7 +42,7 @@ const route = createRoute({
     },
     503: problem("The model manifest cannot be read or lists neither model"),
   },
-});
+}));
 
 /** The genres function. */
 export const genres = createFunctionApp().openapi(route, async (c) => {

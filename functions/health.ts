@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createFunctionApp } from "./http/function_app.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 import { checkHealth } from "../shared/health.ts";
 
 const Check = z.object({
@@ -31,7 +32,8 @@ const Health = z.object({
   }),
 }).openapi("Health");
 
-const route = createRoute({
+// Exempt: probes must answer without a key and are never rate limited.
+const route = createRoute(withAccess("exempt", {
   method: "get",
   path: "/health",
   summary: "Service health",
@@ -44,7 +46,7 @@ const route = createRoute({
     },
     500: problem("Unexpected failure"),
   },
-});
+}));
 
 /** The health function. */
 export const health = createFunctionApp().openapi(route, async (c) => {

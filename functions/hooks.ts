@@ -20,6 +20,7 @@ import type { AppEnv } from "./http/app_env.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 
 /** Records per delivery: S3 sends one; a relay batching more is held to a few. */
 const MAX_RECORDS = 10;
@@ -85,7 +86,8 @@ function verifySignature(): MiddlewareHandler<HookEnv> {
   };
 }
 
-const route = createRoute({
+// Exempt from keys and rate limits: the signature is its only authentication.
+const route = createRoute(withAccess("exempt", {
   method: "post",
   path: "/hooks/object-created",
   middleware: [verifySignature(), requireMediaType("application/json")] as const,
@@ -118,7 +120,7 @@ const route = createRoute({
     422: problem("Another bucket or prefix, a missing object, or an unreadable score"),
     503: problem("The hook is not configured"),
   },
-});
+}));
 
 /** The hooks function. */
 export const hooks = createFunctionApp().openapi(route, async (c) => {

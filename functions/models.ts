@@ -10,6 +10,7 @@ import { Problem } from "../shared/problem.ts";
 import { etagMatches, etagOf } from "./http/etag.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 
 /** Where the files are served, as the app mounts this function. */
 const FILES = "/v1/models/";
@@ -32,7 +33,7 @@ const Catalogue = z.object({
   })),
 }).openapi("ModelCatalogue");
 
-const catalogueRoute = createRoute({
+const catalogueRoute = createRoute(withAccess("read", {
   method: "get",
   path: "/models",
   summary: "The models and their files",
@@ -41,7 +42,7 @@ const catalogueRoute = createRoute({
     200: { description: "The catalogue", content: { "application/json": { schema: Catalogue } } },
     503: problem("The model manifest cannot be read"),
   },
-});
+}));
 
 /** The models function. */
 export const models = createFunctionApp().openapi(catalogueRoute, async (c) => {
@@ -65,7 +66,7 @@ export const models = createFunctionApp().openapi(catalogueRoute, async (c) => {
 
 // File paths hold slashes, which an OpenAPI path parameter cannot: the route is documented here
 // and registered with Hono's own pattern below.
-models.openAPIRegistry.registerPath({
+models.openAPIRegistry.registerPath(withAccess("read", {
   method: "get",
   path: "/models/{file}",
   summary: "A model file or the manifest",
@@ -86,7 +87,7 @@ models.openAPIRegistry.registerPath({
     404: problem("Neither the manifest nor a file it lists"),
     503: problem("The file is missing or differs from the manifest"),
   },
-});
+}));
 
 models.get("/models/:file{.+}", async (c) => {
   const file = c.req.param("file");

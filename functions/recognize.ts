@@ -14,6 +14,7 @@ import type { AppEnv } from "./http/app_env.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { mediaType, requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 import {
   ANSWER_FORMAT_NAMES,
   ANSWER_FORMATS as FORMATS,
@@ -92,7 +93,7 @@ const Query = z.object({
 const bytesSchema = z.any().openapi({ type: "string", format: "binary" });
 const binary = { schema: bytesSchema };
 
-const route = createRoute({
+const route = createRoute(withAccess("read", {
   method: "post",
   path: "/recognize",
   // Before the validators, so an unsupported type is a 415 that names what was sent.
@@ -132,7 +133,7 @@ const route = createRoute({
     422: problem("Unreadable image, no staff found, or tokens that do not form a staff"),
     503: problem("The model is unavailable"),
   },
-});
+}));
 
 /** The image: the raw body, or the multipart field `image` (the media type is already checked). */
 async function imageBytes(c: Context<AppEnv>): Promise<Uint8Array> {

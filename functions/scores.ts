@@ -15,10 +15,10 @@ import {
   storeUpload,
 } from "../shared/library/mod.ts";
 import { Problem } from "../shared/problem.ts";
-import { requireScope } from "./http/access.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 
 const Score = z.object({
   id: z.uuid(),
@@ -62,11 +62,12 @@ const MAX_METADATA_VALUE = 1000;
 const storable = (s: string) => !s.includes("\u0000");
 const NUL_MESSAGE = "must not contain U+0000 (NUL)";
 
-const uploadRoute = createRoute({
+const uploadRoute = createRoute(withAccess("write", {
   method: "post",
   path: "/scores",
-  // Before the validators: a missing key is a 401 and a wrong type a 415, whatever the body.
-  middleware: [requireScope("write"), requireMediaType("multipart/form-data")] as const,
+  // Before the validators (and after the scope check, which `withAccess` puts first): a missing
+  // key is a 401 and a wrong type a 415, whatever the body.
+  middleware: [requireMediaType("multipart/form-data")] as const,
   summary: "Store and index a score",
   description: "Multipart fields: `file` (MusicXML, compressed MusicXML, MEI, ABC, Humdrum, or a " +
     "PNG, JPEG or WebP image of a page, which is recognized), `title`, and optional metadata " +
@@ -95,15 +96,13 @@ const uploadRoute = createRoute({
       content: { "application/json": { schema: ScoreDetail } },
     },
     400: problem("Missing file or title, or bad metadata"),
-    401: problem("Missing, invalid or revoked API key"),
-    403: problem("The key lacks the scope `write`"),
     413: problem("File or image too large"),
     415: problem("Not a score file"),
     422: problem("Unreadable score"),
   },
-});
+}));
 
-const listRoute = createRoute({
+const listRoute = createRoute(withAccess("read", {
   method: "get",
   path: "/scores",
   summary: "List scores, newest first",
@@ -129,9 +128,9 @@ const listRoute = createRoute({
     },
     400: problem("Bad limit or cursor"),
   },
-});
+}));
 
-const getRoute = createRoute({
+const getRoute = createRoute(withAccess("read", {
   method: "get",
   path: "/scores/{id}",
   summary: "One score: metadata, indexing status, excerpt count",
@@ -141,23 +140,20 @@ const getRoute = createRoute({
     400: problem("Not a score id"),
     404: problem("No such score"),
   },
-});
+}));
 
-const deleteRoute = createRoute({
+const deleteRoute = createRoute(withAccess("admin", {
   method: "delete",
   path: "/scores/{id}",
-  middleware: [requireScope("admin")] as const,
   summary: "Delete a score, its excerpts and its stored file",
   description: "Needs the scope `admin`: scores have no owner, so a delete affects every client.",
   request: { params: IdParam },
   responses: {
     204: { description: "Deleted" },
     400: problem("Not a score id"),
-    401: problem("Missing, invalid or revoked API key"),
-    403: problem("The key lacks the scope `admin`"),
     404: problem("No such score"),
   },
-});
+}));
 
 const badField = (field: string, detail: string) =>
   new Problem(400, `Invalid form: ${field}: ${detail}`, {

@@ -19,6 +19,7 @@ import type { AppEnv } from "./http/app_env.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { mediaType, requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
+import { withAccess } from "./http/route_access.ts";
 
 const Notes = z.object({
   notes: z.array(z.string().max(100)).min(1).max(10_000).openapi({
@@ -70,7 +71,7 @@ const Answer = z.object({
 
 const bytesSchema = z.any().openapi({ type: "string", format: "binary" });
 
-const route = createRoute({
+const route = createRoute(withAccess("read", {
   method: "post",
   path: "/search",
   // Before the validators, so an unsupported type is a 415 that names what was sent.
@@ -99,7 +100,7 @@ const route = createRoute({
     422: problem("An empty or unreadable file, silent or too short audio, or no notes read"),
     503: problem("A model is unavailable"),
   },
-});
+}));
 
 /** Metadata field names, as uploads write them. */
 const FIELD = /^[a-z][a-z0-9_]{0,39}$/;
