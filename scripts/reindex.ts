@@ -1,14 +1,16 @@
 /**
- * `deno task reindex`: runs every unfinished job of the configured library (pending, failed, or
- * running with a heartbeat older than `STAVE_JOB_STALE_SECONDS`, or `--stale-seconds`), each from
- * the step after its last committed one, then embeds again the indexed scores another search
- * model embedded. Exits 1 when a job or a score still fails afterwards.
+ * `deno task reindex`: drops the uploads a crash abandoned (a job whose object never landed, an
+ * object under `scores/` nothing names, both older than the stale period), runs every unfinished
+ * job of the configured library (pending, failed, or running with a heartbeat older than
+ * `STAVE_JOB_STALE_SECONDS`, or `--stale-seconds`), each from the step after its last committed
+ * one, then embeds again the indexed scores another search model embedded. Exits 1 when a job or
+ * a score still fails afterwards.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { configOrExit } from "../main.ts";
-import { reembed, reindex } from "../shared/library/mod.ts";
+import { reembed, reindex, sweepUploads } from "../shared/library/mod.ts";
 import { openServices } from "../shared/services.ts";
 
 if (import.meta.main) {
@@ -22,6 +24,17 @@ if (import.meta.main) {
   const services = await openServices(configOrExit());
   let failed = 0;
   try {
+    const swept = await sweepUploads(services, {
+      graceSeconds: staleSeconds ?? services.config.library.jobStaleSeconds,
+    });
+    for (const id of swept.droppedJobs) {
+      console.log(`index ${id}: dropped: its upload never landed`);
+    }
+    for (const key of swept.removedObjects) console.log(`object ${key}: removed: nothing names it`);
+    console.log(
+      `${swept.droppedJobs.length} abandoned upload(s) dropped, ` +
+        `${swept.removedObjects.length} orphaned object(s) removed`,
+    );
     const jobs = await reindex(services, {
       staleSeconds,
       afterStep: (step, job) =>

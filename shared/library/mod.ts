@@ -32,6 +32,14 @@ export type { LibraryServices } from "./jobs.ts";
 export { reembed, type ReembedResult } from "./reembed.ts";
 export { reindex } from "./reindex.ts";
 export { runJob, type RunJobOptions } from "./run_job.ts";
+export { type SweepOptions, type SweepResult, sweepUploads } from "./sweep_uploads.ts";
 export { type DetectedScore, detectScoreFormat } from "./score_format.ts";
 export { getScore, type JobView, listScores, type ScorePage, type ScoreView } from "./scores.ts";
-export { type StoredUpload, storeUpload, type Upload, UPLOAD_PREFIX } from "./upload.ts";
+export {
+  type StoredUpload,
+  storeUpload,
+  type StoreUploadOptions,
+  type Upload,
+  UPLOAD_PREFIX,
+  type UploadPoint,
+} from "./upload.ts";

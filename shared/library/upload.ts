@@ -5,7 +5,9 @@
  * unreadable one is refused with nothing written; (2) the index job is written, carrying
  * everything the score row needs; (3) the bytes are put under `scores/<sha256>.<ext>`; (4) the job
  * runs. A crash after (2) leaves a job that `reindex` finishes once the object is there, or fails
- * ("upload never completed") when it is not; sending the same file again resumes it.
+ * ("upload never completed") when it is not; sending the same file again resumes it. Once older
+ * than the grace period, such a job with no object is dropped by `sweepUploads` (see
+ * `sweep_uploads.ts`), as is an object under `scores/` that no row or job names.
  *
  * @module
  */
@@ -33,6 +35,15 @@ export interface Upload {
   readonly metadata?: ScoreMetadata;
 }
 
+/** The points an upload passes before its job runs: parsed in memory, job written, object written. */
+export type UploadPoint = "prepared" | "job" | "object";
+
+/** Options of {@linkcode storeUpload}, for progress reports and crash tests. */
+export interface StoreUploadOptions extends Pick<RunJobOptions, "afterStep"> {
+  /** Called at each {@linkcode UploadPoint} of a new upload, in order. */
+  readonly reached?: (point: UploadPoint) => void | Promise<void>;
+}
+
 /** What {@linkcode storeUpload} did. */
 export interface StoredUpload {
   /** The score's id. */
@@ -54,7 +65,7 @@ export interface StoredUpload {
 export async function storeUpload(
   services: LibraryServices,
   upload: Upload,
-  options: Pick<RunJobOptions, "afterStep"> = {},
+  options: StoreUploadOptions = {},
 ): Promise<StoredUpload> {
   const db = services.database.db;
   const detected = detectScoreFormat(upload.bytes, upload);
@@ -64,6 +75,7 @@ export async function storeUpload(
   if (existing?.status === "done") return { scoreId: existing.score_id, created: false };
 
   const prepared = await prepareScore(services, upload.bytes, detected.format);
+  await options.reached?.("prepared");
   const payload: IndexPayload = {
     source: "upload",
     objectKey: `${UPLOAD_PREFIX}${sha256}.${detected.extension}`,
@@ -80,9 +92,11 @@ export async function storeUpload(
     scoreId: crypto.randomUUID(),
     payload: { ...payload },
   });
+  await options.reached?.("job");
   // The job's own payload wins: a resumed upload keeps the key and title it started with.
   const { objectKey, contentType } = job.payload as unknown as IndexPayload;
   await services.store.put(objectKey, upload.bytes, { contentType });
+  await options.reached?.("object");
   await runJob(services, job.id, { prepared, afterStep: options.afterStep });
   return { scoreId: job.score_id, created: true };
 }
