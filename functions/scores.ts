@@ -1,6 +1,7 @@
 /**
  * The library's scores: `POST /v1/scores` stores and indexes a file, `GET /v1/scores` lists,
- * `GET /v1/scores/{id}` shows one, `DELETE /v1/scores/{id}` removes it and its objects. Uploads
+ * `GET /v1/scores/{id}` shows one, `GET /v1/scores/{id}/excerpts/{position}` shows (or engraves)
+ * one of its excerpts, `DELETE /v1/scores/{id}` removes it and its objects. Uploads
  * need a key with the scope `write`; deletes need `admin`, since a score has no owner (the same
  * bytes uploaded twice are one score) and deleting it takes it from every client.
  *
@@ -9,6 +10,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   deleteScore,
+  getExcerpt,
   getScore,
   listScores,
   type ScoreView,
@@ -19,6 +21,13 @@ import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
 import { withAccess } from "./http/route_access.ts";
+import {
+  ANSWER_FORMAT_NAMES,
+  ANSWER_FORMATS,
+  chooseFormat,
+  renderScore,
+  type ScoreAnswerFormat,
+} from "./http/score_answer.ts";
 
 const Score = z.object({
   id: z.uuid(),
@@ -142,6 +151,55 @@ const getRoute = createRoute(withAccess("read", {
   },
 }));
 
+const Excerpt = z.object({
+  scoreId: z.uuid(),
+  position: z.number().int().openapi({ description: "0-based order among the score's excerpts" }),
+  firstMeasure: z.number().int(),
+  lastMeasure: z.number().int(),
+  tokens: z.array(z.string()).readonly().openapi({
+    description: "PrIMuS semantic tokens, starting with the clef, key and meter in force",
+    example: ["clef-G2", "keySignature-DM", "timeSignature-4/4", "note-D4_eighth", "barline"],
+  }),
+}).openapi("Excerpt");
+
+const binary = { schema: z.any().openapi({ type: "string", format: "binary" }) };
+
+const excerptRoute = createRoute(withAccess("read", {
+  method: "get",
+  path: "/scores/{id}/excerpts/{position}",
+  summary: "One excerpt of a score: its tokens, or its MusicXML, MEI, MIDI or SVG",
+  description: "What a search result's `excerpts` name: the measures of the score's first voice " +
+    "that were matched, restating the clef, key and meter in force.",
+  request: {
+    params: IdParam.extend({
+      position: z.coerce.number().int().min(0).max(1_000_000).openapi({
+        param: { name: "position", in: "path" },
+        example: 0,
+      }),
+    }),
+    query: z.object({
+      format: z.enum(ANSWER_FORMAT_NAMES).optional().openapi({
+        description: "Output format; otherwise chosen from Accept, JSON by default",
+      }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The excerpt",
+      content: {
+        "application/json": { schema: Excerpt },
+        "application/vnd.recordare.musicxml+xml": binary,
+        "application/mei+xml": binary,
+        "audio/midi": binary,
+        "image/svg+xml": binary,
+      },
+    },
+    400: problem("Not a score id or position, or an unknown format"),
+    404: problem("No such score or excerpt"),
+    422: problem("The excerpt's tokens cannot be engraved"),
+  },
+}));
+
 const deleteRoute = createRoute(withAccess("admin", {
   method: "delete",
   path: "/scores/{id}",
@@ -214,6 +272,29 @@ export const scores = createFunctionApp()
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     return c.json(await scoreOrThrow(c.var.services.database.db, id), 200);
+  })
+  .openapi(excerptRoute, async (c) => {
+    const { id, position } = c.req.valid("param");
+    const excerpt = await getExcerpt(c.var.services.database.db, id, position);
+    if (excerpt === undefined) {
+      throw new Problem(404, `No excerpt ${position} of score "${id}"`, { slug: "no-excerpt" });
+    }
+    const format = chooseFormat(c.req.valid("query").format, c.req.header("accept"));
+    if (format === "json") return c.json(excerpt, 200);
+    let body: string | Uint8Array<ArrayBuffer>;
+    try {
+      body = await renderScore(format as ScoreAnswerFormat, excerpt.tokens);
+    } catch (error) {
+      // Stored tokens came from a parser that may admit what the writers refuse.
+      throw new Problem(
+        422,
+        `Excerpt ${position} cannot be engraved: ${(error as Error).message}`,
+        {
+          slug: "invalid-tokens",
+        },
+      );
+    }
+    return c.body(body, 200, { "content-type": ANSWER_FORMATS[format] });
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -13,6 +13,7 @@
  */
 export { deleteScore } from "./delete_score.ts";
 export { type ExcerptDraft, splitExcerpts } from "./excerpts.ts";
+export { type ExcerptView, getExcerpt } from "./excerpt_view.ts";
 export { rememberDelivery } from "./hook_deliveries.ts";
 export {
   HOOK_SIGNATURE_HEADER,

@@ -100,6 +100,47 @@ Deno.test(
       assert.equal((await again.json()).id, score.id);
     },
 
+    "GET /v1/scores/{id}/excerpts/{position} answers an excerpt's tokens, or engraves it": async (
+      app,
+    ) => {
+      const score = await (await app.request(
+        "/v1/scores",
+        post(form({ file: file(ABC_REEL), title: "Reel" })),
+      )).json();
+      const response = await app.request(`/v1/scores/${score.id}/excerpts/1`);
+      assert.equal(response.status, 200);
+      const excerpt = await response.json();
+      assert.deepEqual(
+        { ...excerpt, tokens: excerpt.tokens.slice(0, 4) },
+        {
+          scoreId: score.id,
+          position: 1,
+          firstMeasure: 3,
+          lastMeasure: 4,
+          tokens: ["clef-G2", "keySignature-DM", "timeSignature-4/4", "note-A4_eighth"],
+        },
+      );
+      const svg = await app.request(`/v1/scores/${score.id}/excerpts/1?format=svg`);
+      assert.equal(svg.headers.get("content-type"), "image/svg+xml");
+      assert.equal((await svg.text()).match(/class="note[ "]/g)?.length, 14); // Acec AcBA|GFED E2 D2
+      const midi = await app.request(`/v1/scores/${score.id}/excerpts/0`, {
+        headers: { accept: "audio/midi" },
+      });
+      assert.equal(midi.headers.get("content-type"), "audio/midi");
+      assert.equal(new TextDecoder().decode((await midi.bytes()).slice(0, 4)), "MThd");
+      await problemOf(
+        await app.request(`/v1/scores/${score.id}/excerpts/4`),
+        404,
+        /No excerpt 4 of score/,
+      );
+      await problemOf(await app.request(`/v1/scores/${score.id}/excerpts/-1`), 400, /position/);
+      await problemOf(
+        await app.request(`/v1/scores/${score.id}/excerpts/0?format=png`),
+        400,
+        /format/,
+      );
+    },
+
     "GET /v1/scores pages with a cursor": async (app) => {
       for (const [body, name] of [[ABC_REEL, "a.abc"], [MEI_CHORALE, "b.mei"]]) {
         const created = await app.request(
@@ -236,6 +277,7 @@ Deno.test(
       assert.ok(document.paths["/v1/scores"].post);
       assert.ok(document.paths["/v1/scores"].get);
       assert.ok(document.paths["/v1/scores/{id}"].delete);
+      assert.ok(document.paths["/v1/scores/{id}/excerpts/{position}"].get);
       assert.ok(document.paths["/v1/hooks/object-created"].post);
     },
   }),
