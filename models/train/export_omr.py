@@ -27,7 +27,7 @@ import torch
 from .omr_config import ROOT, OmrConfig, make_config
 from .omr_data import HEADS, load_gray, read_tokens, resize_height
 from .omr_model import ExportWrapper, OmrModel, build_model, frames_for_width
-from .quantize_omr import quantize_dynamic, simulate_int8
+from .quantize_omr import OMR_WEIGHT_ONLY, onnx_weights, quantize_dynamic, simulate_int8
 
 PARITY_WIDTHS = (40, 160, 400)  # crops of one staff, in pixels at the model height
 FIXED_CLASSES = 16  # classes compared at every frame, besides each frame's top 8
@@ -70,7 +70,7 @@ def _frames_summary(logp: np.ndarray, fixed: List[int], top_k: int) -> Dict:
 def write_parity(model: OmrModel, cfg: OmrConfig, path: Path) -> None:
     """Fixed inputs at 3 widths with the PyTorch fp32 and simulated-int8 outputs."""
     gray, source = parity_staff(cfg)
-    sim = simulate_int8(model)
+    sim = simulate_int8(model, OMR_WEIGHT_ONLY)
     cases = []
     for width in PARITY_WIDTHS:
         crop = gray[:, :width]
@@ -184,11 +184,12 @@ def _entry(name: str, cfg: OmrConfig, onnx_path: Path, manifest_dir: Path,
 
 
 def update_manifest(path: Path, entries: List[Dict]) -> None:
-    """Replaces the entries of the same names (others kept in place) and writes the file."""
+    """Replaces the entries of the same names where they stand (new names are appended; the
+    others are kept as they are) and writes the file."""
     doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"version": 1, "models": []}
-    names = {e["name"] for e in entries}
-    models = [m for m in doc["models"] if m["name"] not in names]
-    doc["models"] = models + entries
+    by_name = {e["name"]: e for e in entries}
+    models = [by_name.pop(m["name"], m) for m in doc["models"]]
+    doc["models"] = models + list(by_name.values())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -229,7 +230,7 @@ def export(model: OmrModel, cfg: OmrConfig, vocabs: Dict[str, List[str]], metric
                           **legacy)
     graph = onnx.load(str(fp32_path))
     onnx.checker.check_model(graph)
-    onnx.save(quantize_dynamic(graph), str(int8_path))
+    onnx.save(quantize_dynamic(graph, onnx_weights(model, OMR_WEIGHT_ONLY)), str(int8_path))
     model.set_sru_mode("loop")
     write_parity(model, cfg, out_dir / "parity.json")
     update_manifest(manifest, [

@@ -14,7 +14,7 @@ from models.train.omr_data import read_tokens
 from models.train.omr_model import (CHUNK, CHUNK_STEPS, OmrModel, frames_for_width, sru_scan_loop,
                                     sru_scan_parallel)
 from models.train.omr import ctc_losses
-from models.train.quantize_omr import _fake_quant_input
+from models.train.quantize_omr import _fake_quant_input, onnx_weights, quantize_dynamic, simulate_int8
 
 
 def small_model() -> OmrModel:
@@ -183,6 +183,30 @@ class DataTest(unittest.TestCase):
         zero = round(1.0 / scale)
         expect = (torch.clamp(torch.round(x / scale) + zero, 0, 255) - zero) * scale
         self.assertTrue(torch.allclose(_fake_quant_input(x), expect))
+
+    def test_weight_only_modules_keep_float_inputs(self):
+        import io
+
+        import onnx
+
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 4)).eval()
+        buf = io.BytesIO()
+        torch.onnx.export(model, torch.zeros(1, 2, 6), buf, opset_version=13, input_names=["x"])  # 3-D: MatMul, not Gemm
+        graph = quantize_dynamic(onnx.load_from_string(buf.getvalue()), onnx_weights(model, ("2",)))
+        ops = [n.op_type for n in graph.graph.node]
+        self.assertEqual(ops.count("MatMulInteger"), 1)  # the first Linear: dynamic int8
+        self.assertEqual(ops.count("DequantizeLinear"), 1)  # the second: int8 weights, float input
+        deq = next(n for n in graph.graph.node if n.op_type == "DequantizeLinear")
+        self.assertEqual(next(n for n in graph.graph.node if n.op_type == "MatMul").input[1], deq.output[0])
+        x = torch.randn(1, 3, 6) * 4
+        sim, weight_only = simulate_int8(model), simulate_int8(model, ("2",))
+        with torch.no_grad():
+            hidden = sim[1](sim[0](x))
+            # Same rounded weights; only the first layer's input is fake-quantized.
+            self.assertTrue(torch.allclose(weight_only(x), torch.nn.functional.linear(
+                hidden, weight_only[2].weight, weight_only[2].bias), atol=1e-6))
+            self.assertFalse(torch.allclose(sim(x), weight_only(x), atol=1e-6))
 
 
 if __name__ == "__main__":
