@@ -23,9 +23,9 @@ import torch
 
 from .export_gen import _entry, _onnx_export
 from .export_omr import load_torch, update_manifest
-from .search import read_split
+from .search import build_model, read_split
 from .search_config import MODALITIES, ROOT, SearchConfig
-from .search_model import SearchModel, query_encoder
+from .search_model import query_encoder
 from .omr_config import make
 from .quantize_omr import quantize_dynamic
 
@@ -33,8 +33,7 @@ from .quantize_omr import quantize_dynamic
 def load(ckpt_path: Path):
     ck = load_torch(ckpt_path, "cpu")
     cfg = make(SearchConfig, ck["config"])
-    model = SearchModel(MODALITIES, cfg.pca, cfg.hidden, cfg.dim, len(ck["names"]["piece"]),
-                        len(ck["names"]["style"]), cfg.gcn, cfg.dropout)
+    model = build_model(cfg, ck["names"])
     model.load_state_dict(ck["model"])
     return ck, model.eval(), cfg
 
@@ -80,7 +79,7 @@ def main() -> None:
         onnx.save(quantize_dynamic(onnx.load(str(fp32))), str(int8))
         common = dict(
             description=f"Search: the {m} of a music excerpt to the common space (PCA, "
-                        f"{cfg.neighbours}-NN graph step over a bank of {len(ck['state']['bank_index'])} "
+                        f"{cfg.neighbours}-NN graph step{' with the paired notes' if cfg.graph == 'paired' else ''} over a bank of {len(ck['state']['bank_index'])} "
                         f"training excerpts, {'GCN + FC' if cfg.gcn else 'FC'} encoder, shared common layer)",
             inputs=[{"name": "roll", "dtype": "float32", "shape": ["batch", width]}],
             outputs=[{"name": "embedding", "dtype": "float32", "shape": ["batch", cfg.dim]}],

@@ -25,7 +25,9 @@ import torch.nn.functional as F
 
 from .search_config import MODALITIES, SearchConfig, load
 from .search_eval import instance_metrics
-from .search_model import SearchModel, build_graph, fit_pca, query_encoder
+from .search_model import SearchModel, aggregate_as_queries, build_graph, fit_pca, query_encoder
+
+GRAPHS = ("own", "paired")
 
 PAIRS = list(itertools.combinations(MODALITIES, 2))
 
@@ -56,7 +58,21 @@ def graph_state(cfg: SearchConfig, train: Dict) -> Dict:
         agg, degree = build_graph(z, bank_index, cfg.neighbours)
         state[m] = {"mean": torch.from_numpy(mean), "components": torch.from_numpy(comp), "z": z,
                     "agg": agg, "bank_z": z[bank_index].clone(), "bank_degree": degree}
+    if cfg.graph == "paired":
+        paired = state["notes"]["bank_z"]
+        for m in MODALITIES:
+            s = state[m]
+            s["agg"] = aggregate_as_queries(s["z"], bank_index, s["bank_degree"], cfg.neighbours, paired)
+            s["bank_paired"] = paired
     return state
+
+
+def build_model(cfg: SearchConfig, names: Dict[str, List[str]]) -> SearchModel:
+    """The model `cfg` describes, for `names` pieces and genres."""
+    if cfg.graph not in GRAPHS:
+        raise ValueError(f"Invalid graph {cfg.graph!r}: use one of {', '.join(GRAPHS)}")
+    return SearchModel(MODALITIES, cfg.pca, cfg.hidden, cfg.dim, len(names["piece"]),
+                       len(names["style"]), cfg.gcn, cfg.dropout, cfg.graph == "paired")
 
 
 def labels(records: List[Dict], names: Dict[str, List[str]]) -> Dict[str, torch.Tensor]:
@@ -105,9 +121,7 @@ def train(cfg: SearchConfig) -> Dict:
         ck = None
         state = graph_state(cfg, tr)
         print(f"graphs built in {time.time() - t0:.1f} s")
-    features = cfg.pca
-    model = SearchModel(MODALITIES, features, cfg.hidden, cfg.dim, len(names["piece"]),
-                        len(names["style"]), cfg.gcn, cfg.dropout)
+    model = build_model(cfg, names)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     epoch, best = 0, -1.0
     if ck is not None:

@@ -7,6 +7,12 @@
    D^-1/2 (A + I) D^-1/2 (`build_graph`). A new query has no graph: `Bank` finds its k neighbours
    in the same bank and aggregates exactly as the training graph does for an excerpt outside the
    bank, so training and queries see one rule (the inductive step).
+   With `graph="paired"` every node also carries the paired bank's symbolic view: a bank
+   excerpt's notes features beside its own, zeros for an excerpt outside the bank (a query's
+   notes are not known). The bank is paired across modalities, so an audio excerpt and its sheet
+   that fall near the same bank excerpts aggregate the same notes: a cross-modal signal the
+   per-excerpt FC encoder cannot see. Training excerpts are then aggregated exactly as queries
+   (`aggregate_as_queries`).
 3. Per modality: a graph convolution encoder on the aggregated features and a fully connected
    layer with ReLU on the features themselves, summed (`ModalityEncoder`; `gcn=False` is the FC-only
    ablation).
@@ -17,7 +23,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -68,30 +74,52 @@ def build_graph(z: torch.Tensor, bank_index: torch.Tensor, k: int) -> Tuple[torc
     return agg, d[bank_index]
 
 
+def _aggregate(q: torch.Tensor, nearest: torch.Tensor, z: torch.Tensor, degree: torch.Tensor,
+               paired: Optional[torch.Tensor]) -> torch.Tensor:
+    """Row i of D^-1/2 (A + I) D^-1/2 for an excerpt outside the bank joined to the bank excerpts
+    `nearest[i]` (its degree k + 1), over [own features | paired features]."""
+    d_q = float(nearest.shape[1] + 1)
+    coef = (degree[nearest] * d_q).rsqrt().unsqueeze(-1)  # [B, k, 1]
+    own = q / d_q + (coef * z[nearest]).sum(1)
+    if paired is None:
+        return own
+    return torch.cat([own, (coef * paired[nearest]).sum(1)], -1)
+
+
+def aggregate_as_queries(z: torch.Tensor, bank_index: torch.Tensor, degree: torch.Tensor, k: int,
+                         paired: Optional[torch.Tensor]) -> torch.Tensor:
+    """Every training excerpt aggregated as `Bank` aggregates a query (an excerpt of the bank is
+    never its own neighbour), so training sees only the rule queries see."""
+    sim = z @ z[bank_index].T
+    sim[bank_index, torch.arange(len(bank_index))] = -float("inf")
+    return _aggregate(z, sim.topk(k, dim=1).indices, z[bank_index], degree, paired)
+
+
 class Bank(nn.Module):
     """The inductive step: a query's k nearest bank excerpts, aggregated as in `build_graph`
-    (the query's degree is k + 1, the bank's degrees are the training graph's)."""
+    (the query's degree is k + 1, the bank's degrees are the training graph's), with the bank's
+    `paired` features beside when given."""
 
-    def __init__(self, z: torch.Tensor, degree: torch.Tensor, k: int):
+    def __init__(self, z: torch.Tensor, degree: torch.Tensor, k: int,
+                 paired: Optional[torch.Tensor] = None):
         super().__init__()
         self.register_buffer("z", z)
         self.register_buffer("degree", degree)
+        self.register_buffer("paired", paired)
         self.k = k
 
     def forward(self, q: torch.Tensor) -> torch.Tensor:
         nearest = (q @ self.z.T).topk(self.k, dim=1).indices  # [B, k]
-        d_q = float(self.k + 1)
-        coef = (self.degree[nearest] * d_q).rsqrt()  # [B, k]
-        return q / d_q + (coef.unsqueeze(-1) * self.z[nearest]).sum(1)
+        return _aggregate(q, nearest, self.z, self.degree, self.paired)
 
 
 class ModalityEncoder(nn.Module):
     """GCN encoder on aggregated features plus an FC+ReLU encoder on the features, summed."""
 
-    def __init__(self, features: int, hidden: int, gcn: bool, dropout: float):
+    def __init__(self, features: int, hidden: int, gcn: bool, dropout: float, paired: bool = False):
         super().__init__()
         self.fc = nn.Linear(features, hidden)
-        self.gcn = nn.Linear(features, hidden) if gcn else None
+        self.gcn = nn.Linear(2 * features if paired else features, hidden) if gcn else None
         self.drop = nn.Dropout(dropout)
 
     def forward(self, z: torch.Tensor, agg: torch.Tensor) -> torch.Tensor:
@@ -105,9 +133,9 @@ class SearchModel(nn.Module):
     """Per-modality encoders, the shared common layer and the shared classifiers."""
 
     def __init__(self, modalities, features: int, hidden: int, dim: int, pieces: int, genres: int,
-                 gcn: bool, dropout: float):
+                 gcn: bool, dropout: float, paired: bool = False):
         super().__init__()
-        self.encoders = nn.ModuleDict({m: ModalityEncoder(features, hidden, gcn, dropout)
+        self.encoders = nn.ModuleDict({m: ModalityEncoder(features, hidden, gcn, dropout, paired)
                                        for m in modalities})
         self.common = nn.Linear(hidden, dim)
         self.piece = nn.Linear(dim, pieces)
@@ -132,5 +160,6 @@ class QueryEncoder(nn.Module):
 def query_encoder(model: SearchModel, state: Dict, modality: str, k: int) -> QueryEncoder:
     """The exportable query path of `modality` from a trained model and its graph state."""
     s = state[modality]
-    return QueryEncoder(Features(s["mean"], s["components"]), Bank(s["bank_z"], s["bank_degree"], k),
-                        model.encoders[modality], model.common).eval()
+    bank = Bank(s["bank_z"], s["bank_degree"], k, s.get("bank_paired"))
+    return QueryEncoder(Features(s["mean"], s["components"]), bank, model.encoders[modality],
+                        model.common).eval()

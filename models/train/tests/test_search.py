@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from models.train.search import train
 from models.train.search_config import MODALITIES, SearchConfig, make
 from models.train.search_eval import class_map, instance_metrics
-from models.train.search_model import Bank, build_graph, fit_pca
+from models.train.search_model import Bank, aggregate_as_queries, build_graph, fit_pca
 
 
 class GraphTest(unittest.TestCase):
@@ -45,6 +45,22 @@ class GraphTest(unittest.TestCase):
         bank = Bank(self.z[self.bank], degree, k=3)
         odd = torch.arange(1, 30, 2)  # not in the bank: nobody links to them, like a query
         self.assertLess((bank(self.z[odd]) - agg[odd]).abs().max().item(), 1e-5)
+
+    def test_paired_training_aggregation_is_the_query_rule(self):
+        _, degree = build_graph(self.z, self.bank, k=3)
+        paired = F.normalize(torch.randn(len(self.bank), 4), dim=-1)
+        agg = aggregate_as_queries(self.z, self.bank, degree, 3, paired)
+        bank = Bank(self.z[self.bank], degree, k=3, paired=paired)
+        self.assertEqual(agg.shape, (30, 10))
+        odd = torch.arange(1, 30, 2)
+        self.assertLess((bank(self.z[odd]) - agg[odd]).abs().max().item(), 1e-5)
+        # A bank excerpt is not its own neighbour: its paired part holds no weight of its own.
+        i = 4
+        sim = self.z[i] @ self.z[self.bank].T
+        sim[i // 2] = -float("inf")
+        nearest = sim.topk(3).indices
+        coef = (degree[nearest] * 4.0).rsqrt()
+        self.assertLess((agg[i, 6:] - (coef[:, None] * paired[nearest]).sum(0)).abs().max().item(), 1e-5)
 
     def test_pca_keeps_the_leading_directions(self):
         rng = np.random.default_rng(0)
@@ -93,6 +109,25 @@ def synthetic_data(folder: Path, rng: np.random.Generator) -> None:
 
 
 class SmokeRunTest(unittest.TestCase):
+    def test_paired_graph_trains_and_exports_its_bank(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            synthetic_data(tmp, np.random.default_rng(1))
+            cfg = make(SearchConfig, {"data_dir": str(tmp), "out_dir": str(tmp / "runs"), "pca": 8,
+                                      "bank": 32, "neighbours": 3, "hidden": 16, "dim": 8, "graph": "paired",
+                                      "batch_size": 16, "epochs": 2, "eval_every": 2, "threads": 1})
+            self.assertEqual(train(cfg)["epoch"], 2)
+            ck = torch.load(cfg.run_dir / "best.pt", map_location="cpu")
+            self.assertEqual(tuple(ck["model"]["encoders.audio.gcn.weight"].shape), (16, 16))
+            self.assertTrue(torch.equal(ck["state"]["audio"]["bank_paired"], ck["state"]["notes"]["bank_z"]))
+            out = subprocess.run([sys.executable, "-m", "models.train.export_search", "--checkpoint",
+                                  str(cfg.run_dir / "best.pt"), "--out", str(tmp / "export"),
+                                  "--manifest", str(tmp / "manifest.json")],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+            shapes = [tuple(i.dims) for i in onnx.load(str(tmp / "export" / "search-sheet.onnx")).graph.initializer]
+            self.assertEqual(shapes.count((32, 8)), 2)  # the bank's sheet features and its paired notes
+
     def test_train_resume_and_export(self):
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
