@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
- * The web app's calls to the service: recognition in JSON and in score formats, and the
- * problem+json errors they may answer, as {@linkcode ProblemError}s.
+ * The web app's calls to the service: the fetch every flow goes through, recognition in JSON and
+ * in score formats, and the problem+json errors they may answer, as {@linkcode ProblemError}s.
  *
  * @module
  */
@@ -36,20 +36,37 @@ export async function problemOf(response: Response): Promise<ProblemError> {
   );
 }
 
-async function post(image: Blob, query: string): Promise<Response> {
+/**
+ * Fetches `path` of the service; a failure to connect or an answer that is not 2xx becomes a
+ * {@linkcode ProblemError}, so every flow shows errors alike.
+ */
+export async function send(path: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(`/v1/recognize${query}`, {
-      method: "POST",
-      body: image,
-      // The raw body with the file's own type: anything but an image is a clear 415.
-      headers: { "content-type": image.type || "application/octet-stream" },
-    });
+    response = await fetch(path, init);
   } catch (error) {
     throw new ProblemError("Cannot reach the server", (error as Error).message);
   }
   if (!response.ok) throw await problemOf(response);
   return response;
+}
+
+/** A POST of `body` as JSON, with `headers` besides its type. */
+export function jsonBody(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { ...headers, "content-type": "application/json" },
+  };
+}
+
+async function post(image: Blob, query: string): Promise<Response> {
+  return await send(`/v1/recognize${query}`, {
+    method: "POST",
+    body: image,
+    // The raw body with the file's own type: anything but an image is a clear 415.
+    headers: { "content-type": image.type || "application/octet-stream" },
+  });
 }
 
 /** One head of a recognition as `POST /v1/recognize` answers it. */

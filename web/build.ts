@@ -1,8 +1,9 @@
 /**
  * Builds the web app into a folder the service serves at `/`: the page, its stylesheet and icon, the
  * browser bundle of `web/main.ts` (with `deno bundle`, split so that onnxruntime-web loads only
- * for on-device recognition), and the WASM files the bundle fetches from beside itself, each
- * also gzipped for clients that accept it.
+ * for on-device recognition), the microphone's audio worklet (a module of its own, loaded by
+ * URL), and the WASM files the bundle fetches from beside itself, each also gzipped for clients
+ * that accept it.
  *
  * `deno task build:web` runs it (and `deno task start` runs that first); tests call
  * {@linkcode buildWeb} with a folder of their own.
@@ -52,6 +53,7 @@ export async function buildWeb(outDir: string): Promise<void> {
       "--external=onnxruntime-node",
       `--outdir=${outDir}`,
       "web/main.ts",
+      "web/recorder_worklet.ts",
     ],
     cwd: ROOT,
     stdout: "piped",
@@ -60,7 +62,7 @@ export async function buildWeb(outDir: string): Promise<void> {
   if (!bundle.success) {
     const text = new TextDecoder();
     throw new Error(
-      `Cannot bundle web/main.ts: deno bundle exited with ${bundle.code}: ` +
+      `Cannot bundle the web app: deno bundle exited with ${bundle.code}: ` +
         text.decode(bundle.stderr) + text.decode(bundle.stdout),
     );
   }

@@ -29,14 +29,18 @@ if (CHROMIUM === undefined) {
   );
 }
 
-/** Starts headless Chromium. @throws {Error} when it is not installed. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Starts headless Chromium with `args` besides its own (e.g. a fake microphone).
+ *
+ * @throws {Error} when it is not installed.
+ */
+export async function launchBrowser(args: readonly string[] = []): Promise<Browser> {
   if (CHROMIUM === undefined) throw new Error(`Cannot launch Chromium: none at ${CANDIDATE}`);
   return await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     // Chromium's sandbox refuses to run as root, which CI is.
-    args: Deno.uid() === 0 ? ["--no-sandbox"] : [],
+    args: [...(Deno.uid() === 0 ? ["--no-sandbox"] : []), ...args],
   });
 }
 

@@ -12,6 +12,7 @@ Deno.test("buildWeb() writes the page, a browser bundle, the WASM it loads and g
         "style.css",
         "icon.svg",
         "main.js",
+        "recorder_worklet.js",
         "ort-wasm-simd-threaded.wasm",
         "squoosh_png_bg.wasm",
         "mozjpeg_dec.wasm",

@@ -75,7 +75,7 @@ Deno.test({
     await t.step("the page loads, labelled and usable from the keyboard", async () => {
       const response = await page.goto(base, { waitUntil: "networkidle0" });
       assert.equal(response?.status(), 200);
-      assert.equal(await page.title(), "Stave: read sheet music");
+      assert.equal(await page.title(), "Stave: read, find and write sheet music");
       const unlabelled = await page.$$eval(
         "input, button",
         (controls) =>
@@ -84,8 +84,9 @@ Deno.test({
           ).map((c) => c.id),
       );
       assert.deepEqual(unlabelled, []);
-      await page.keyboard.press("Tab"); // the docs link
-      await page.keyboard.press("Tab"); // the file input, shown through its label
+      // The navigation's five links (the flows, the API docs), then the file input, shown
+      // through its label.
+      for (let i = 0; i < 6; i++) await page.keyboard.press("Tab");
       const focus = await page.evaluate(() => {
         const active = document.activeElement as HTMLInputElement;
         return { id: active.id, outline: getComputedStyle(active.labels![0]!).outlineStyle };
