@@ -42,6 +42,18 @@ export async function createToolkit(): Promise<Toolkit> {
 }
 
 /**
+ * Drops `tk` from Verovio's registry of toolkits, a static array (`VerovioToolkit.instances`) that
+ * otherwise keeps every toolkit ever made, with its WASM module and 128 MiB memory, alive for the
+ * process. Its `destroy()` would do this too, but it calls into the module (which may have just
+ * crashed) and removes by pointer, which toolkits of different modules share.
+ */
+export function disposeToolkit(tk: Toolkit): void {
+  const instances = (VerovioToolkit as unknown as { instances?: unknown[] }).instances;
+  const index = instances?.indexOf(tk) ?? -1;
+  if (index !== -1) instances!.splice(index, 1);
+}
+
+/**
  * Owns one Verovio toolkit. A WASM exception can leave the module's memory inconsistent, so after one
  * the module is thrown away and the next call starts a fresh one.
  */
@@ -69,15 +81,20 @@ export class Verovio {
       return fn(tk);
     } catch (e) {
       if (e instanceof VerovioError) {
-        if (e.crashed) this.#tk = undefined;
+        if (e.crashed) this.#discard(tk);
         throw e;
       }
-      this.#tk = undefined;
+      this.#discard(tk);
       throw new VerovioError(
         `Verovio failed to ${what}: ${e instanceof Error ? e.message : "WASM exception"}`,
         true,
       );
     }
+  }
+
+  #discard(tk: Toolkit): void {
+    disposeToolkit(tk);
+    if (this.#tk === tk) this.#tk = undefined;
   }
 
   /** Loads a score and returns its MEI; see `toMei`. */
