@@ -5,11 +5,11 @@
  * @module
  */
 import decodeJpeg from "@jsquash/jpeg/decode.js";
-import decodePng from "@jsquash/png/decode.js";
 import decodeWebp from "@jsquash/webp/decode.js";
 import { Problem } from "../problem.ts";
 import { type GrayImage, orient, rgbaToGray } from "./gray_image.ts";
 import { ImageFormatError, readImageHeader } from "./image_header.ts";
+import { decodePng } from "./png_codec.ts";
 
 /** Limits of {@linkcode decodeImage}. */
 export interface DecodeLimits {
