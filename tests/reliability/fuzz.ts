@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { sql } from "kysely";
 import { createApp } from "../../app.ts";
 import { openTestServices, type TestServices } from "../support/services.ts";
 import {
@@ -16,9 +17,20 @@ import {
   type FuzzRequest,
 } from "./fuzz_cases.ts";
 import { type Corpus, loadCorpus } from "./fuzz_inputs.ts";
+import { type MemoryLimits, type MemorySample, sampleMemory, trackWasmMemories } from "./memory.ts";
 
 /** The committed models: OMR, generator and classifier. */
 const MODELS = new URL("../../models/", import.meta.url).pathname;
+
+/**
+ * Growth allowed over the second half of a run of 10,000 cases or more (see `memoryVerdict`). By
+ * then every model and codec has loaded: with seed 1 each WASM memory reaches its high-water mark
+ * in the first 1,000 cases and none moves after (to the byte) but a leaking one, which grows
+ * steadily (@jsquash/png's shared instance: 21 MiB over the second half of 20,000 cases). The floor
+ * of RSS moved by -54 to +81 MiB over the second half of runs of 4,000 to 20,000 cases; Verovio's
+ * kept toolkits, its one leak, moved it by +253 to +371 MiB from 8,000 cases on (+79 at 6,000).
+ */
+export const MEMORY_LIMITS: MemoryLimits = { rss: 192 * 1024 * 1024, wasm: 4 * 1024 * 1024 };
 
 /** The app under fuzz and what it runs on; `close()` frees both. */
 export interface FuzzTarget {
@@ -28,8 +40,12 @@ export interface FuzzTarget {
   close(): Promise<void>;
 }
 
-/** Opens the app with a write key, a hook secret and no rate limits (they would answer 429s). */
+/**
+ * Opens the app with a write key, a hook secret and no rate limits (they would answer 429s).
+ * WASM memories are tracked from here on, for the run's memory samples.
+ */
 export async function openFuzzTarget(): Promise<FuzzTarget> {
+  trackWasmMemories();
   const services = await openTestServices({
     STAVE_MODELS: MODELS,
     STAVE_API_KEY: FUZZ_API_KEY,
@@ -103,6 +119,21 @@ export interface EndpointStats {
   serverErrors: number;
 }
 
+/** Rows in the tables the fuzz writes to. */
+export interface FuzzRows {
+  readonly scores: number;
+  readonly excerpts: number;
+  readonly jobs: number;
+  readonly hook_deliveries: number;
+}
+
+/** A memory sample of a run, with what the fuzz had stored by then. */
+export interface FuzzSample extends MemorySample {
+  readonly rows: FuzzRows;
+  /** `pg_database_size()`: the in-memory PGlite holds all of it. */
+  readonly databaseBytes: number;
+}
+
 /** What a run saw. */
 export interface FuzzResult {
   readonly seed: number;
@@ -110,8 +141,11 @@ export interface FuzzResult {
   readonly endpoints: Record<string, EndpointStats>;
   readonly failures: FuzzFailure[];
   readonly crashes: string[];
-  /** Bytes; `samples` every 1,000 cases (`[cases done, RSS, JS heap used]`). */
-  readonly rss: { start: number; end: number; peak: number; samples: [number, number, number][] };
+  /** RSS in bytes: before the first case, after the last, and the most seen (every 25 cases). */
+  readonly rss: { start: number; end: number; peak: number };
+  /** Memory before the first case and every `sampleEvery` cases after. */
+  readonly samples: FuzzSample[];
+  readonly sampleEvery: number;
   durationMs: number;
 }
 
@@ -120,6 +154,8 @@ export interface FuzzOptions {
   readonly seed: number;
   /** Cases `0 .. count - 1`, dealt round-robin to the endpoints. */
   readonly count: number;
+  /** Cases between memory samples; by default a 200th of `count`, at least 10. */
+  readonly sampleEvery?: number;
   /** Only these case indices (replays). */
   readonly only?: readonly number[];
   /** Called after each case (progress, replays). */
@@ -130,6 +166,7 @@ export interface FuzzOptions {
 export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzResult> {
   const started = performance.now();
   const rss = Deno.memoryUsage().rss;
+  const sampleEvery = options.sampleEvery ?? Math.max(10, Math.round(options.count / 200));
   const result: FuzzResult = {
     seed: options.seed,
     count: options.count,
@@ -138,7 +175,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     ),
     failures: [],
     crashes: [],
-    rss: { start: rss, end: rss, peak: rss, samples: [] },
+    rss: { start: rss, end: rss, peak: rss },
+    samples: [],
+    sampleEvery,
     durationMs: 0,
   };
   const onRejection = (event: PromiseRejectionEvent) => {
@@ -149,10 +188,13 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     event.preventDefault();
     result.crashes.push(`Uncaught error: ${String(event.error).slice(0, 300)}`);
   };
+  const sample = async (cases: number) =>
+    result.samples.push({ ...sampleMemory(cases), ...await stored(target) });
   globalThis.addEventListener("unhandledrejection", onRejection);
   globalThis.addEventListener("error", onError);
   try {
     const indices = options.only ?? Array.from({ length: options.count }, (_, i) => i);
+    if (options.only === undefined) await sample(0);
     for (const index of indices) {
       const endpoint = endpointOf(index);
       const request = await caseFor(options.seed, index, target.corpus);
@@ -190,10 +232,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       }
       options.onCase?.(index, request, status, failure);
       if (index % 25 === 0) result.rss.peak = Math.max(result.rss.peak, Deno.memoryUsage().rss);
-      if (index % 1_000 === 999) {
-        const { rss, heapUsed } = Deno.memoryUsage();
-        result.rss.samples.push([index + 1, rss, heapUsed]);
-      }
+      if (options.only === undefined && (index + 1) % sampleEvery === 0) await sample(index + 1);
     }
     // Let stray promises of the last cases settle, so their rejections are seen.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -205,6 +244,20 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   result.rss.peak = Math.max(result.rss.peak, result.rss.end);
   result.durationMs = performance.now() - started;
   return result;
+}
+
+/** What the fuzz has stored so far. */
+async function stored(target: FuzzTarget): Promise<{ rows: FuzzRows; databaseBytes: number }> {
+  const { rows } = await sql<FuzzRows & { database_bytes: number }>`select
+    (select count(*) from scores)::int as scores,
+    (select count(*) from excerpts)::int as excerpts,
+    (select count(*) from jobs)::int as jobs,
+    (select count(*) from hook_deliveries)::int as hook_deliveries,
+    pg_database_size(current_database())::float8 as database_bytes`.execute(
+    target.services.database.db,
+  );
+  const { database_bytes, ...counts } = rows[0]!;
+  return { rows: counts, databaseBytes: database_bytes };
 }
 
 /** How `failure` is replayed from the command line. */

@@ -12,10 +12,15 @@ import { loadCorpus } from "./fuzz_inputs.ts";
 
 const SEED = 20_261_128;
 const COUNT = 1_000;
-/** RSS may grow by this much over the run (the models load lazily during it). */
+/**
+ * RSS may grow by this much over the run: the models load lazily during it, and the JS heap swings
+ * by hundreds of MiB. `deno task test:fuzz` judges the second half of a long run instead.
+ */
 const MAX_RSS_GROWTH = 1536 * 1024 * 1024;
 
 const PROBLEM = "application/problem+json";
+const range = (from: number, to: number, step: number) =>
+  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 const problem = (status: number, detail: unknown = "Bad") => JSON.stringify({ status, detail });
 
 Deno.test("judge() passes answers below 500 and problem+json 4xx with a detail", () => {
@@ -75,6 +80,12 @@ Deno.test({
       }
       const growth = result.rss.end - result.rss.start;
       assert.ok(growth < MAX_RSS_GROWTH, `RSS grew by ${(growth / 2 ** 20).toFixed(0)} MiB`);
+      // Memory is sampled before the first case and every 10th after, naming its WASM memories.
+      assert.deepEqual(result.samples.map((s) => s.cases), range(0, COUNT, 10));
+      const owners = result.samples.at(-1)!.wasmOwners.map((o) => o.owner);
+      for (const owner of ["@electric-sql/pglite", "onnxruntime-web", "verovio"]) {
+        assert.ok(owners.includes(owner), `${owner} in ${owners.join(", ")}`);
+      }
     } finally {
       await target.close();
     }
