@@ -49,7 +49,7 @@ function parseArgs(args: string[]): Options {
     measures: 16,
     temperature: 1,
     topP: 0.95,
-    model: "melody-int8",
+    model: loadConfig().generate.model, // the generator the service serves
     classifier: "genre",
     rbm: `${ROOT}/.train/gen/rbm/rbm.json`,
     out: `${ROOT}/models/gen`,
