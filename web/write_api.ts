@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Generation } from "../shared/generate/generate.ts";
 import { jsonBody, type ScoreFormat, send } from "./api.ts";
 
 /** A genre as `GET /v1/genres` lists it. */
@@ -34,29 +35,8 @@ export interface GenerateRequest {
   readonly seed?: number;
 }
 
-/** A generated melody (the fields the app shows). */
-export interface Generation {
-  /** Melody tokens, which the classifier takes. */
-  readonly tokens: string[];
-  /** The line as PrIMuS semantic tokens, which the synth plays. */
-  readonly semantic: string[];
-  /** The genre. */
-  readonly genre: string;
-  /** The seed that gives this line again. */
-  readonly seed: number;
-  /** Key in fifths. */
-  readonly key: number;
-  /** Meter, e.g. `6/8`. */
-  readonly meter: string;
-  /** Measures written. */
-  readonly measures: number;
-  /** `measures` when complete, else why it ended early. */
-  readonly finish: string;
-  /** The generator. */
-  readonly model: { readonly name: string; readonly version: string };
-  /** Milliseconds generating, on the server. */
-  readonly timing: { readonly generateMs: number };
-}
+/** A generated melody: `POST /v1/generate` answers the service's own generation as JSON. */
+export type { Generation } from "../shared/generate/generate.ts";
 
 /** Generates a melody. */
 export async function generate(request: GenerateRequest): Promise<Generation> {
