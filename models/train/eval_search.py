@@ -117,6 +117,18 @@ def report(doc: Dict) -> str:
     return "\n".join(lines)
 
 
+def publish(out: Path, doc: Dict) -> str:
+    """Writes `doc` with the served variants' figures (variants.json, when measured) to
+    metrics.json and its report to REPORT.md; returns the report."""
+    variants = out / "variants.json"
+    if variants.exists():
+        doc["variants"] = json.loads(variants.read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (out / "REPORT.md").write_text(report(doc))
+    return report(doc)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--checkpoint", default=".train/search/search/best.pt")
@@ -127,10 +139,7 @@ def main() -> None:
     args = ap.parse_args()
     out = ROOT / args.out
     if args.report_only:
-        doc = json.loads((out / "metrics.json").read_text())
-        doc["variants"] = json.loads((out / "variants.json").read_text())
-        (out / "metrics.json").write_text(json.dumps(doc, indent=1) + "\n")
-        (out / "REPORT.md").write_text(report(doc))
+        publish(out, json.loads((out / "metrics.json").read_text()))
         return
     t0 = time.time()
     paths = {"gcn": ROOT / args.checkpoint, "fc": ROOT / args.ablation}
@@ -157,13 +166,7 @@ def main() -> None:
            "models": {"gcn": {"test": {f"{a}->{b} recall@1": results["gcn"]["test"][f"{a}->{b}"]["r@1"]
                                        for a, b in HEADLINE}}},
            "seconds": round(time.time() - t0, 1)}
-    variants = out / "variants.json"
-    if variants.exists():
-        doc["variants"] = json.loads(variants.read_text())
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(doc, indent=1) + "\n")
-    (out / "REPORT.md").write_text(report(doc))
-    print(report(doc))
+    print(publish(out, doc))
 
 
 if __name__ == "__main__":
