@@ -134,6 +134,18 @@ Deno.test(
         /No excerpt 4 of score/,
       );
       await problemOf(await app.request(`/v1/scores/${score.id}/excerpts/-1`), 400, /position/);
+      await problemOf(await app.request(`/v1/scores/${score.id}/excerpts/1.5`), 400, /position/);
+      await problemOf(
+        await app.request(`/v1/scores/${score.id}/excerpts/99999999999`),
+        400,
+        /position/,
+      );
+      await problemOf(await app.request("/v1/scores/not-a-uuid/excerpts/0"), 400, /id/);
+      await problemOf(
+        await app.request("/v1/scores/00000000-0000-4000-8000-000000000000/excerpts/0"),
+        404,
+        /No excerpt 0 of score/,
+      );
       await problemOf(
         await app.request(`/v1/scores/${score.id}/excerpts/0?format=png`),
         400,
