@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { peakRssMiB } from "./timing.ts";
 
 /** One timed start. */
 export interface StartTiming {
@@ -21,12 +22,6 @@ function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
-}
-
-async function peakRssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return Math.round(kb / 1024);
 }
 
 /** A request sent once the server is ready, timed as its first. */

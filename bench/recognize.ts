@@ -12,7 +12,7 @@ import { decodeImage } from "../shared/image/decode_image.ts";
 import { prepareStaff, resize } from "../shared/image/staff_image.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 import { framingOf, recognizeStaff, staffTensor } from "../shared/recognize.ts";
-import { cliArg, type Percentiles, percentiles, round, timeRuns } from "./timing.ts";
+import { cliArg, peakRssMiB, type Percentiles, percentiles, round, timeRuns } from "./timing.ts";
 
 /** A real PrIMuS staff (the team kit's example), the input of every measurement. */
 const STAFF_PNG = new URL("../../shared/data/primus/example/000051652-1_2_1.png", import.meta.url);
@@ -71,8 +71,7 @@ export async function benchRecognize(
     const recognize = percentiles(
       await timeRuns(runs, () => recognizeStaff(bytes, models, options)),
     );
-    const status = await Deno.readTextFile("/proc/self/status");
-    const peakRssMiB = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024);
+    const peakRss = await peakRssMiB();
     return {
       backend,
       threads,
@@ -81,7 +80,7 @@ export async function benchRecognize(
       firstRecognizeMs: round(firstRecognizeMs),
       inference,
       recognize: { ...recognize, inputWidth: first.staff.width },
-      peakRssMiB,
+      peakRssMiB: peakRss,
     };
   } finally {
     await models.close();

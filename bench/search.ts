@@ -33,7 +33,8 @@ import {
 } from "../shared/search/mod.ts";
 import { openServices, type Services } from "../shared/services.ts";
 import { sha256Hex } from "../shared/sha256.ts";
-import { cliArg, type Percentiles, percentiles, round } from "./timing.ts";
+import { decodeText, listSourceFiles, splitAbc } from "../models/data/sources.ts";
+import { cliArg, peakRssMiB, type Percentiles, percentiles, round } from "./timing.ts";
 
 /** Where the melodies are: the team kit's real music. */
 const MELODIES = new URL("../../shared/data/melodies/", import.meta.url).pathname;
@@ -94,31 +95,20 @@ interface Piece {
   readonly bytes: Uint8Array;
 }
 
-/** The tunes of an ABC file: each starts at its `X:` line (the library takes one per score). */
-function abcTunes(text: string): string[] {
-  return text.split(/^(?=X:)/m).filter((t) => /^X:/.test(t));
-}
-
 /** The melodies, round robin over the style folders so that any prefix mixes the styles. */
 async function melodyPieces(): Promise<Piece[]> {
-  const folders: Piece[][] = [];
-  const dirs = [...Deno.readDirSync(MELODIES)].filter((d) => d.isDirectory).map((d) => d.name);
-  for (const dir of dirs.sort()) {
-    const names = [...Deno.readDirSync(MELODIES + dir)].map((f) => f.name)
-      .filter((n) => /\.(abc|krn|mxl|xml|musicxml)$/.test(n)).sort();
-    const pieces: Piece[] = [];
-    for (const name of names) {
-      const bytes = await Deno.readFile(`${MELODIES}${dir}/${name}`);
-      if (!name.endsWith(".abc")) {
-        pieces.push({ name: `${dir}/${name}`, bytes });
-        continue;
-      }
-      abcTunes(new TextDecoder().decode(bytes)).forEach((tune, i) =>
-        pieces.push({ name: `${dir}/${name}#${i + 1}`, bytes: new TextEncoder().encode(tune) })
-      );
-    }
-    folders.push(pieces);
+  const byStyle = new Map<string, Piece[]>();
+  for (const file of listSourceFiles(MELODIES)) {
+    const bytes = await Deno.readFile(MELODIES + file.rel);
+    const pieces = file.format !== "abc"
+      ? [{ name: file.rel, bytes }]
+      : splitAbc(decodeText(bytes)).map((tune, i) => ({
+        name: `${file.rel}#${i + 1}`,
+        bytes: new TextEncoder().encode(tune.text),
+      }));
+    byStyle.set(file.style, [...byStyle.get(file.style) ?? [], ...pieces]);
   }
+  const folders = [...byStyle.values()];
   const out: Piece[] = [];
   const total = folders.reduce((n, f) => n + f.length, 0);
   for (let i = 0; out.length < total; i++) {
@@ -138,11 +128,6 @@ async function excerptsOf(services: Services, piece: Piece): Promise<string[][]>
   } catch {
     return [];
   }
-}
-
-function peakRssMiB(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
 async function indexThroughput(services: Services, files: Piece[]): Promise<IndexThroughput> {
@@ -358,7 +343,7 @@ export async function searchBench(
   };
   const index = await run((s) => indexThroughput(s, files.slice(0, uploads)));
   const search = await run((s) => searchLatency(s, files.slice(uploads), sizes, queries));
-  return { index, ...search, queries, peakRssMiB: peakRssMiB() };
+  return { index, ...search, queries, peakRssMiB: await peakRssMiB() };
 }
 
 if (import.meta.main) {

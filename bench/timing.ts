@@ -38,3 +38,10 @@ export function cliArg(name: string, fallback: string): string {
   const at = Deno.args.indexOf(`--${name}`);
   return at >= 0 ? Deno.args[at + 1]! : fallback;
 }
+
+/** Peak resident memory (VmHWM) of process `pid` (this one by default) in MiB; NaN once it is
+ * gone. */
+export async function peakRssMiB(pid: number | "self" = "self"): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
+}
