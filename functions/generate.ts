@@ -6,7 +6,12 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { generateMelody, MAX_SEED } from "../shared/generate/mod.ts";
+import {
+  DEFAULT_GUIDANCE,
+  generateMelody,
+  MAX_GUIDANCE,
+  MAX_SEED,
+} from "../shared/generate/mod.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
@@ -32,6 +37,11 @@ const Request = z.object({
     description: "Sampling temperature in (0, `STAVE_GENERATE_MAX_TEMPERATURE`] (2)",
   }),
   top_p: z.number().gt(0).max(1).default(0.95).openapi({ description: "Nucleus mass in (0, 1]" }),
+  guidance: z.number().min(0).max(MAX_GUIDANCE).default(DEFAULT_GUIDANCE).openapi({
+    description: "Genre guidance: how strongly the line is pushed toward what sets its genre " +
+      "apart from the others (0: the genre's own distribution; each step then costs one model " +
+      "row, otherwise one per genre)",
+  }),
   seed: z.number().int().min(0).max(MAX_SEED).optional().openapi({
     description: "The same seed and parameters give the same line; random when omitted (answered)",
     example: 7,
@@ -57,6 +67,7 @@ const Generation = z.object({
   key: z.number().int(),
   meter: z.string(),
   measures: z.number().int(),
+  guidance: z.number(),
   finish: z.enum(["measures", "length", "time"]).openapi({
     description: "`measures`: complete; `length` or `time`: the token or time bound ended the " +
       "line at its last bar, with fewer measures than asked",
@@ -65,6 +76,7 @@ const Generation = z.object({
     measures: z.number().int(),
     temperature: z.number(),
     top_p: z.number(),
+    guidance: z.number(),
     primer: z.array(z.string()).optional(),
     key: z.number().int().optional(),
     meter: z.string().optional(),
@@ -131,6 +143,9 @@ export const generate = createFunctionApp().openapi(route, async (c) => {
       "x-stave-finish": line.finish,
     });
   }
-  const { measures, temperature, top_p, primer, key, meter } = body;
-  return c.json({ ...line, parameters: { measures, temperature, top_p, primer, key, meter } }, 200);
+  const { measures, temperature, top_p, guidance, primer, key, meter } = body;
+  return c.json(
+    { ...line, parameters: { measures, temperature, top_p, guidance, primer, key, meter } },
+    200,
+  );
 });

@@ -8,7 +8,12 @@
  */
 import { classifyNotes } from "../../shared/classify/mod.ts";
 import { loadConfig } from "../../shared/config.ts";
-import { generateMelody, MelodyGrammar, sampleToken } from "../../shared/generate/mod.ts";
+import {
+  DEFAULT_GUIDANCE,
+  generateMelody,
+  MelodyGrammar,
+  sampleToken,
+} from "../../shared/generate/mod.ts";
 import { createModelRegistry } from "../../shared/models/mod.ts";
 import type { ModelRegistry } from "../../shared/models/model_registry.ts";
 import { melodyToSemantic } from "../../shared/music/melody_tokens.ts";
@@ -20,6 +25,9 @@ import { type Histograms, histograms, kl, overlap } from "./metrics.ts";
 import { NGram } from "./ngram.ts";
 import { Rbm, type RbmWeights } from "./rbm.ts";
 import { renderAudio, type SpectrumStats, spectrumStats } from "./spectrum.ts";
+
+/** The name of the unguided LSTM's rows. */
+const UNGUIDED = "lstm, no guidance";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -36,6 +44,7 @@ interface Options {
   measures: number;
   temperature: number;
   topP: number;
+  guidance: number;
   model: string;
   classifier: string;
   rbm: string;
@@ -49,6 +58,7 @@ function parseArgs(args: string[]): Options {
     measures: 16,
     temperature: 1,
     topP: 0.95,
+    guidance: DEFAULT_GUIDANCE,
     model: loadConfig().generate.model, // the generator the service serves
     classifier: "genre",
     rbm: `${ROOT}/.train/gen/rbm/rbm.json`,
@@ -185,24 +195,32 @@ if (import.meta.main) {
   }
 
   // 2. Generation: perGenre lines per genre and generator, seeds 0..perGenre-1.
-  const generated: Record<string, Record<string, string[][]>> = { lstm: {}, ngram: {}, rbm: {} };
+  // The LSTM as served (genre guidance o.guidance) and, as its ablation, unguided.
+  const lstms: Record<string, number> = { lstm: o.guidance };
+  if (o.guidance > 0) lstms[UNGUIDED] = 0;
+  const generated: Record<string, Record<string, string[][]>> = Object.fromEntries(
+    [...Object.keys(lstms), "ngram", "rbm"].map((name) => [name, {}]),
+  );
   for (const [g, genre] of genres.entries()) {
-    generated.lstm![genre] = [];
-    for (let seed = 0; seed < o.perGenre; seed++) {
-      const line = await generateMelody(models, {
-        genre,
-        measures: o.measures,
-        temperature: o.temperature,
-        topP: o.topP,
-        seed,
-      }, {
-        model: o.model,
-        maxMeasures: 64,
-        maxTemperature: 2,
-        maxTokens: 8192,
-        timeoutMs: 60_000,
-      });
-      generated.lstm![genre]!.push(line.tokens);
+    for (const [name, guidance] of Object.entries(lstms)) {
+      generated[name]![genre] = [];
+      for (let seed = 0; seed < o.perGenre; seed++) {
+        const line = await generateMelody(models, {
+          genre,
+          measures: o.measures,
+          temperature: o.temperature,
+          topP: o.topP,
+          guidance,
+          seed,
+        }, {
+          model: o.model,
+          maxMeasures: 64,
+          maxTemperature: 2,
+          maxTokens: 8192,
+          timeoutMs: 60_000,
+        });
+        generated[name]![genre]!.push(line.tokens);
+      }
     }
     for (const [name, next] of Object.entries(baselines)) {
       generated[name]![genre] = Array.from(
@@ -337,7 +355,7 @@ async function heldOutLstm(
     let state = zeroState(m);
     for (let i = 0; i + 1 < ids.length; i++) {
       let logits: Float32Array;
-      ({ logits, state } = await melodyStep(models, m, ids[i]!, g, state));
+      ({ logits, state } = await melodyStep(models, m, [ids[i]!], [g], state));
       tally.add(logits, ids[i + 1]!);
     }
   }

@@ -16,6 +16,7 @@ interface Evaluation {
     measures: number;
     temperature: number;
     topP: number;
+    guidance: number;
     classifier: string;
   };
   model: { name: string; sha256: string };
@@ -106,7 +107,8 @@ if (import.meta.main) {
       `Data: \`deno task data:gen\` (five style folders of ../shared/data/melodies, split by piece). ` +
       `Every generator samples ${e.options.measures} measures through the service's grammar and sampler (temperature ${e.options.temperature}, top-p ${e.options.topP}, seeds 0..${
         e.options.perGenre - 1
-      }).`,
+      }). ` +
+      `The LSTM samples with genre guidance ${e.options.guidance} (the service's default, shared/generate/guidance.ts: its stream for the genre asked contrasted with the mixture of all five genres' streams), and unguided as its ablation.`,
     "",
     "## The genre classifier on held-out real music",
     "",

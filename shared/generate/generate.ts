@@ -1,7 +1,9 @@
 /**
  * @module Generates one melody: the model steps token by token from `<bos>` and the primer, the
  * grammar masks each step's logits and the seeded sampler picks the next token, until the line
- * has its measures (or reaches the token or time bound, where it ends at its last bar).
+ * has its measures (or reaches the token or time bound, where it ends at its last bar). With
+ * genre guidance the line is stepped once per genre in one batch, and the genre asked is
+ * contrasted with them all ({@linkcode guideLogits}).
  */
 import type { ModelRegistry } from "../models/mod.ts";
 import { melodyToSemantic } from "../music/melody_tokens.ts";
@@ -9,6 +11,7 @@ import { formatToken } from "../music/semantic_tokens.ts";
 import { Problem } from "../problem.ts";
 import { rngFor } from "../prng.ts";
 import { MelodyGrammar } from "./grammar.ts";
+import { DEFAULT_GUIDANCE, guideLogits } from "./guidance.ts";
 import { melodyModel, melodyStep, zeroState } from "./melody_model.ts";
 import {
   checkGenerateRequest,
@@ -51,6 +54,8 @@ export interface Generation {
   readonly finish: Finish;
   /** The model that wrote it. */
   readonly model: { readonly name: string; readonly version: string; readonly sha256: string };
+  /** The guidance weight it was sampled with. */
+  readonly guidance: number;
   /** Milliseconds loading the session (0 when cached) and generating; model steps per second. */
   readonly timing: {
     readonly loadMs: number;
@@ -102,7 +107,7 @@ function wholeMeasures(tokens: string[]): string[] {
  *
  * @example
  * ```ts ignore
- * const line = await generateMelody(models, { genre: "irish-folk", measures: 8, temperature: 1, topP: 0.95, seed: 7 }, {
+ * const line = await generateMelody(models, { genre: "irish-folk", measures: 8, temperature: 1, topP: 0.95, guidance: 6, seed: 7 }, {
  *   model: "melody-int8", maxMeasures: 64, maxTemperature: 2, maxTokens: 8192, timeoutMs: 20000,
  * });
  * ```
@@ -141,30 +146,36 @@ export async function generateMelody(
   const grammar = new MelodyGrammar(vocabulary, request);
   const ids = primerIds(request.primer ?? [], vocabulary, grammar);
   const seed = request.seed ?? randomSeed();
+  const guidance = request.guidance ?? DEFAULT_GUIDANCE;
   const rng = rngFor(seed, 0, "generate");
+  // Unguided, the genre asked is the one stream; guided, every genre is a stream of the batch.
+  const streams = guidance > 0 ? genres.map((_, g) => g) : [genre];
+  const row = streams.indexOf(genre);
   const t0 = performance.now();
   await models.session(model.entry.name);
   const t1 = performance.now();
   const deadline = t1 + options.timeoutMs;
   let steps = 0;
   let finish: Finish = "measures";
-  let state = zeroState(model);
+  let state = zeroState(model, streams.length);
   let logits: Float32Array = new Float32Array(0);
-  for (const id of [model.bos, ...ids]) {
-    ({ logits, state } = await melodyStep(models, model, id, genre, state, options.signal));
+  const step = async (id: number) => {
+    const tokens = streams.map(() => id);
+    ({ logits, state } = await melodyStep(models, model, tokens, streams, state, options.signal));
     steps++;
-  }
+  };
+  for (const id of [model.bos, ...ids]) await step(id);
   while (!grammar.done) {
     options.signal?.throwIfAborted();
     if (ids.length >= options.maxTokens) finish = "length";
     else if (performance.now() > deadline) finish = "time";
     if (finish !== "measures") break;
-    const id = sampleToken(logits, grammar.mask(), request, rng);
+    const guided = guideLogits(logits, vocabulary.length, row, guidance);
+    const id = sampleToken(guided, grammar.mask(), request, rng);
     grammar.accept(id);
     ids.push(id);
     if (grammar.done) break;
-    ({ logits, state } = await melodyStep(models, model, id, genre, state, options.signal));
-    steps++;
+    await step(id);
   }
   const t2 = performance.now();
   const all = ids.map((id) => vocabulary[id]!);
@@ -185,6 +196,7 @@ export async function generateMelody(
     meter: tokens[1]!.slice(6),
     measures,
     finish,
+    guidance,
     model: { name: model.entry.name, version: model.entry.version, sha256: model.entry.sha256 },
     timing: {
       loadMs: round(t1 - t0),

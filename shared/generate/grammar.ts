@@ -20,8 +20,10 @@ type Phase = "key" | "meter" | "events" | "done";
  * The grammar of one line after `<bos>`: `key:*`, then `meter:*`, then notes (`n:*`) and rests,
  * each with one duration `d:*` that fits what is left of the measure, an optional `tie` right
  * after a note's duration (the next note then repeats its pitch), and `bar` when the measure is
- * full, or in the first measure after at least one event (a pickup). It ends after
- * `measures` bars; `<pad>` and `<bos>` never come.
+ * full, or in the first measure after at least one event (a pickup). A measure of rests alone
+ * never follows another: a voice of the polyphonic styles may rest for many measures, and a line
+ * that learned that from them could otherwise be silent throughout. It ends after `measures`
+ * bars; `<pad>` and `<bos>` never come.
  *
  * @example
  * ```ts
@@ -39,11 +41,17 @@ export class MelodyGrammar {
   readonly #options: GrammarOptions;
   /** `#fillable[t]`: some sum of the vocabulary's durations is exactly `t` ticks. */
   readonly #fillable: boolean[];
+  /** `#splittable[t]`: `t` ticks can take a duration shorter than `t`, the rest still fillable. */
+  readonly #splittable: boolean[];
   #phase: Phase = "key";
   #measureTicks = 0;
   #filled = 0;
   #events = 0;
   #bars = 0;
+  /** The measure so far has a note. */
+  #sounding = false;
+  /** The last complete measure held rests alone. */
+  #silentBefore = false;
   #pending: "note" | "rest" | undefined;
   #pendingNote = -1;
   /** The note whose duration was the last token (a tie may follow), else -1. */
@@ -77,9 +85,16 @@ export class MelodyGrammar {
       options.meter === undefined ? 0 : meterTicks(options.meter) ?? 0,
     );
     this.#fillable = [true];
+    this.#splittable = [false];
     for (let t = 1; t <= longest; t++) {
       this.#fillable[t] = durations.some((d) => d <= t && this.#fillable[t - d]);
+      this.#splittable[t] = durations.some((d) => d < t && this.#fillable[t - d]);
     }
+  }
+
+  /** The measure has no note yet and may not end silent: the one before it was. */
+  get #mustSound(): boolean {
+    return this.#silentBefore && !this.#sounding;
   }
 
   /** Whether the line has all its measures. */
@@ -118,6 +133,9 @@ export class MelodyGrammar {
       if (t.kind !== "duration") return `is not a duration, which a ${this.#pending} needs`;
       if (t.ticks > left) return `lasts ${t.ticks} ticks where the measure has ${left} left`;
       if (!this.#fillable[left - t.ticks]) return "leaves a gap in the measure no duration fills";
+      if (this.#pending === "rest" && t.ticks === left && this.#mustSound) {
+        return "ends a second silent measure in a row";
+      }
       return undefined;
     }
     switch (t.kind) {
@@ -142,6 +160,9 @@ export class MelodyGrammar {
         if (left === 0) return "comes after the measure is full";
         if (this.#tiedTo >= 0 && id !== this.#tiedTo) {
           return `follows a tie from ${this.#vocabulary[this.#tiedTo]}`;
+        }
+        if (t.kind === "rest" && this.#mustSound && !this.#splittable[left]) {
+          return "leaves no room for a note after a silent measure";
         }
         return undefined;
     }
@@ -184,7 +205,10 @@ export class MelodyGrammar {
       case "duration":
         this.#filled += t.ticks;
         this.#events++;
-        if (this.#pending === "note") this.#lastNote = this.#pendingNote;
+        if (this.#pending === "note") {
+          this.#lastNote = this.#pendingNote;
+          this.#sounding = true;
+        }
         this.#pending = undefined;
         break;
       case "tie":
@@ -192,6 +216,8 @@ export class MelodyGrammar {
         break;
       case "bar":
         this.#bars++;
+        this.#silentBefore = !this.#sounding;
+        this.#sounding = false;
         this.#filled = 0;
         this.#events = 0;
         if (this.#bars === this.#options.measures) this.#phase = "done";

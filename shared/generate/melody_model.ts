@@ -52,55 +52,69 @@ export function melodyModel(entry: ModelEntry): MelodyModel {
   return { entry, vocabulary, genres, bos, layers: layers as number, hidden: hidden as number };
 }
 
-/** The LSTM state between steps. */
+/** The LSTM state of a batch of lines between steps. */
 export interface MelodyState {
-  /** Hidden state `[layers, 1, hidden]`. */
+  /** Lines stepped together. */
+  readonly batch: number;
+  /** Hidden state `[layers, batch, hidden]`. */
   readonly h: Float32Array;
-  /** Cell state `[layers, 1, hidden]`. */
+  /** Cell state `[layers, batch, hidden]`. */
   readonly c: Float32Array;
 }
 
 /**
- * The zero state a line starts from.
+ * The zero state `batch` lines start from.
  *
  * @example
  * ```ts
  * import { zeroState } from "./melody_model.ts";
- * console.assert(zeroState({ layers: 2, hidden: 4 }).h.length === 8);
+ * console.assert(zeroState({ layers: 2, hidden: 4 }, 3).h.length === 24);
  * ```
  */
-export function zeroState(model: Pick<MelodyModel, "layers" | "hidden">): MelodyState {
-  const size = model.layers * model.hidden;
-  return { h: new Float32Array(size), c: new Float32Array(size) };
+export function zeroState(
+  model: Pick<MelodyModel, "layers" | "hidden">,
+  batch = 1,
+): MelodyState {
+  const size = model.layers * batch * model.hidden;
+  return { batch, h: new Float32Array(size), c: new Float32Array(size) };
 }
 
 /**
- * Runs one step: feeds `token` for `genre` (label index) from `state`, returns the logits over
- * the vocabulary and the next state.
+ * Runs one step of a batch of lines: feeds `tokens[b]` for `genres[b]` (label index) from
+ * `state`, returns the logits (`[batch, vocabulary]`, row-major) and the next state.
  *
  * @example
  * ```ts ignore
- * const { logits, state } = await melodyStep(models, model, model.bos, 0, zeroState(model));
+ * const { logits, state } = await melodyStep(models, model, [model.bos], [0], zeroState(model));
  * ```
+ * @throws {RangeError} when the tokens, genres and state disagree on the batch.
  */
 export async function melodyStep(
   models: ModelRegistry,
   model: MelodyModel,
-  token: number,
-  genre: number,
+  tokens: readonly number[],
+  genres: readonly number[],
   state: MelodyState,
   signal?: AbortSignal,
 ): Promise<{ logits: Float32Array; state: MelodyState }> {
-  const dims = [model.layers, 1, model.hidden];
+  const batch = state.batch;
+  if (tokens.length !== batch || genres.length !== batch) {
+    throw new RangeError(
+      `A step of ${batch} lines needs ${batch} tokens and genres, got ${tokens.length} and ` +
+        `${genres.length}`,
+    );
+  }
+  const dims = [model.layers, batch, model.hidden];
+  const ids = (xs: readonly number[]) => BigInt64Array.from(xs, (x) => BigInt(x));
   const feeds: Record<string, Tensor> = {
-    token: { dtype: "int64", dims: [1], data: BigInt64Array.of(BigInt(token)) },
-    genre: { dtype: "int64", dims: [1], data: BigInt64Array.of(BigInt(genre)) },
+    token: { dtype: "int64", dims: [batch], data: ids(tokens) },
+    genre: { dtype: "int64", dims: [batch], data: ids(genres) },
     h: { dtype: "float32", dims, data: state.h },
     c: { dtype: "float32", dims, data: state.c },
   };
   const out = await models.run(model.entry.name, feeds, { signal });
   return {
     logits: out.logits!.data as Float32Array,
-    state: { h: out.h_out!.data as Float32Array, c: out.c_out!.data as Float32Array },
+    state: { batch, h: out.h_out!.data as Float32Array, c: out.c_out!.data as Float32Array },
   };
 }

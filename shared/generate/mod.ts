@@ -21,3 +21,4 @@ export * from "./sampler.ts";
 export * from "./request.ts";
 export * from "./melody_model.ts";
 export * from "./generate.ts";
+export * from "./guidance.ts";

@@ -3,6 +3,7 @@
  * any model runs: every failure is a 400 problem naming the field.
  */
 import { Problem } from "../problem.ts";
+import { MAX_GUIDANCE } from "./guidance.ts";
 
 /** Largest seed: seeds are unsigned 32-bit integers. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -17,6 +18,8 @@ export interface GenerateRequest {
   readonly temperature: number;
   /** Nucleus mass, in (0, 1]. */
   readonly topP: number;
+  /** Genre guidance weight in [0, {@linkcode MAX_GUIDANCE}]; `DEFAULT_GUIDANCE` when omitted. */
+  readonly guidance?: number;
   /** Integer 0..2^32-1; a random one when omitted (and answered, to repeat the line). */
   readonly seed?: number;
   /** The line's first melody tokens (a leading `<bos>` is optional), continued by the model. */
@@ -67,7 +70,7 @@ const show = (value: unknown) => JSON.stringify(value)?.slice(0, 40) ?? String(v
  * @throws {Problem} 400 naming the first field out of range or of the wrong type.
  */
 export function checkGenerateRequest(request: GenerateRequest, limits: GenerateLimits): void {
-  const { genre, measures, temperature, topP, seed, primer, key, meter } = request;
+  const { genre, measures, temperature, topP, guidance, seed, primer, key, meter } = request;
   if (typeof genre !== "string" || genre === "") {
     throw invalidField("genre", `expected a genre id, got ${show(genre)}`);
   }
@@ -87,6 +90,15 @@ export function checkGenerateRequest(request: GenerateRequest, limits: GenerateL
   }
   if (typeof topP !== "number" || !(topP > 0 && topP <= 1)) {
     throw invalidField("top_p", `expected a number in (0, 1], got ${show(topP)}`);
+  }
+  if (
+    guidance !== undefined &&
+    (typeof guidance !== "number" || !(guidance >= 0 && guidance <= MAX_GUIDANCE))
+  ) {
+    throw invalidField(
+      "guidance",
+      `expected a number in [0, ${MAX_GUIDANCE}], got ${show(guidance)}`,
+    );
   }
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED)) {
     throw invalidField("seed", `expected an integer 0..${MAX_SEED}, got ${show(seed)}`);

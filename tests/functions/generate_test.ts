@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseMidi } from "midi-file";
 import { createApp } from "../../app.ts";
 import { notesFromTokens } from "../../shared/classify/notes_from_tokens.ts";
+import { DEFAULT_GUIDANCE } from "../../shared/generate/mod.ts";
 import { formatToken } from "../../shared/music/semantic_tokens.ts";
 import { parseXml, walkXml } from "../../shared/music/xml.ts";
 import { assertGrammatical } from "../support/melody.ts";
@@ -49,7 +50,13 @@ for (const backend of ["node", "web"]) {
         ]);
       }
       assert.equal(a.seed, 42);
-      assert.deepEqual(a.parameters, { measures: 8, temperature: 1, top_p: 0.95 });
+      assert.deepEqual(a.parameters, {
+        measures: 8,
+        temperature: 1,
+        top_p: 0.95,
+        guidance: DEFAULT_GUIDANCE,
+      });
+      assert.equal(a.guidance, DEFAULT_GUIDANCE);
       assert.equal(a.model.name, "melody");
       assert.match(a.model.sha256, /^[0-9a-f]{64}$/);
       assert.ok(a.timing.steps >= a.tokens.length && a.timing.tokensPerSecond > 0);
@@ -133,6 +140,9 @@ Deno.test("POST /v1/generate answers each bad input with a 4xx problem naming th
     ["temperature type", post({ ...REQUEST, temperature: "hot" }), 400, "temperature", /temp/],
     ["top_p 0", post({ ...REQUEST, top_p: 0 }), 400, "top_p", /top_p/],
     ["top_p 1.5", post({ ...REQUEST, top_p: 1.5 }), 400, "top_p", /top_p/],
+    ["guidance -1", post({ ...REQUEST, guidance: -1 }), 400, "guidance", /guidance/],
+    ["guidance 17", post({ ...REQUEST, guidance: 17 }), 400, "guidance", /guidance/],
+    ["guidance type", post({ ...REQUEST, guidance: "strong" }), 400, "guidance", /guidance/],
     ["seed -1", post({ ...REQUEST, seed: -1 }), 400, "seed", /seed/],
     ["seed 2^32", post({ ...REQUEST, seed: 2 ** 32 }), 400, "seed", /seed/],
     ["seed 1.5", post({ ...REQUEST, seed: 1.5 }), 400, "seed", /seed/],

@@ -1,6 +1,7 @@
 /**
  * An independent check of melody lines for tests: the header, one duration per event, ties only
- * between notes of one pitch, and whole measures (a pickup may open the line).
+ * between notes of one pitch, whole measures (a pickup may open the line), and never two measures
+ * of rests alone in a row.
  *
  * @module
  */
@@ -17,6 +18,8 @@ export function assertGrammatical(tokens: readonly string[], measures?: number):
   const lengths: number[] = [];
   let ticks = 0;
   let tiedPitch: string | undefined;
+  let sounding = false;
+  let silentBefore = false;
   for (let i = 2; i < parsed.length; i++) {
     const t = parsed[i]!;
     const at = `token ${i} "${tokens[i]}" in ${tokens.join(" ")}`;
@@ -26,6 +29,7 @@ export function assertGrammatical(tokens: readonly string[], measures?: number):
       const d = parsed[i + 1];
       assert.ok(d?.kind === "duration", `a duration follows: ${at}`);
       ticks += d.ticks;
+      sounding ||= t.kind === "note";
       i++;
       if (t.kind === "note" && parsed[i + 1]?.kind === "tie") {
         tiedPitch = tokens[i - 1];
@@ -33,6 +37,9 @@ export function assertGrammatical(tokens: readonly string[], measures?: number):
       }
     } else {
       assert.equal(t.kind, "bar", `only events and bars after the header: ${at}`);
+      assert.ok(sounding || !silentBefore, `a second silent measure in a row: ${at}`);
+      silentBefore = !sounding;
+      sounding = false;
       lengths.push(ticks);
       ticks = 0;
     }

@@ -136,3 +136,24 @@ Deno.test("MelodyGrammar does not end a one-measure pickup inside a tie", () => 
   assert.match(g.reason(id("bar"))!, /ends the line inside a tie/);
   assert.deepEqual(allowed(g), ["n:C5"]);
 });
+
+Deno.test("MelodyGrammar never allows two silent measures in a row", () => {
+  const g = new MelodyGrammar(VOCABULARY, { measures: 4 });
+  feed(g, "key:0 meter:2/4 rest d:half bar");
+  assert.ok(allowed(g).includes("rest"), "a rest may open the measure after a silent one");
+  feed(g, "rest");
+  assert.match(g.reason(id("d:half"))!, /second silent measure in a row/);
+  assert.deepEqual(allowed(g), ["d:quarter.", "d:quarter", "d:eighth"]);
+  feed(g, "d:quarter rest");
+  assert.match(g.reason(id("d:quarter"))!, /second silent measure/);
+  assert.deepEqual(allowed(g), ["d:eighth"], "the rest may not fill what is left");
+});
+
+Deno.test("MelodyGrammar refuses a rest that leaves no room for a note after a silent measure", () => {
+  const g = new MelodyGrammar(VOCABULARY, { measures: 4 });
+  feed(g, "key:0 meter:2/4 rest d:half bar rest d:quarter.");
+  assert.match(g.reason(id("rest"))!, /leaves no room for a note/);
+  assert.deepEqual(allowed(g), ["n:C5", "n:D5"]);
+  feed(g, "n:C5 d:eighth bar rest d:half bar");
+  assert.equal(g.bars, 3, "a measure with a note lets the next be silent");
+});
