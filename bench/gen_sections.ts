@@ -5,6 +5,7 @@
  * @module
  */
 import { loadConfig, type OnnxBackend } from "../shared/config.ts";
+import { DEFAULT_GUIDANCE } from "../shared/generate/mod.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 import type { ClassifyBench } from "./classify.ts";
 import { GENERATE_MEASURES, type GenerateBench } from "./generate.ts";
@@ -23,35 +24,42 @@ async function spawn<T>(script: string, args: string[]): Promise<T> {
 
 /** The generation section: lines per configuration, `runs` lines each. */
 export async function generateSection(runs: number): Promise<string> {
-  const configurations: [string, OnnxBackend, string][] = [
-    ["ORT Node, int8", "node", "melody-int8"],
-    ["ORT Web, int8", "web", "melody-int8"],
-    ["ORT Node, fp32", "node", "melody"],
-    ["ORT Web, fp32", "web", "melody"],
-  ];
-  const rows: [string, GenerateBench][] = [];
-  for (const [name, backend, model] of configurations) {
-    const args = ["--backend", backend, "--model", model, "--runs", String(runs)];
-    rows.push([name, await spawn<GenerateBench>("generate.ts", args)]);
+  const configurations: [string, OnnxBackend, string, number][] = [];
+  for (const guidance of [DEFAULT_GUIDANCE, 0]) {
+    for (const [model, form] of [["melody-int8", "int8"], ["melody", "fp32"]]) {
+      for (const [backend, runtime] of [["node", "Node"], ["web", "Web"]] as const) {
+        configurations.push([
+          `ORT ${runtime}, ${form}, guidance ${guidance}`,
+          backend,
+          model!,
+          guidance,
+        ]);
+      }
+    }
   }
+  const rows: [string, GenerateBench][] = [];
+  for (const [name, backend, model, guidance] of configurations) {
+    const args = ["--backend", backend, "--model", model, "--guidance", String(guidance)];
+    rows.push([name, await spawn<GenerateBench>("generate.ts", [...args, "--runs", String(runs)])]);
+  }
+  const key = (r: GenerateBench) => `${r.model} ${r.guidance}`;
   const node = Object.fromEntries(
-    rows.filter(([, r]) => r.backend === "node").map(([, r]) => [
-      r.model,
-      r,
-    ]),
+    rows.filter(([, r]) => r.backend === "node").map(([, r]) => [key(r), r]),
   );
   return `## Generate: the committed melody LSTM, fresh process per configuration
 
 Lines of ${GENERATE_MEASURES} measures of irish-folk (temperature 1, top-p 0.95, seeds 1..${runs}
-after one warm-up line), sampled by the service's own code (grammar mask, seeded sampler): one
-model step per token, batch 1, one thread. Medians over the lines.
+after one warm-up line), sampled by the service's own code (grammar mask, seeded sampler), one
+thread. Guidance ${DEFAULT_GUIDANCE} (the service's default) steps the line once per genre in one
+batch of five and contrasts them (shared/generate/guidance.ts); guidance 0 steps it once (batch
+1). Tokens/s counts the line's tokens, not batch rows. Medians over the lines.
 
 | configuration | load (ms) | tokens/s | line (ms) | tokens per line | ORT Web / ORT Node time per token |
 |---|---:|---:|---:|---:|---:|
 ${
     rows.map(([name, r]) =>
       `| ${name} | ${r.loadMs} | ${r.tokensPerSecond} | ${r.lineMs} | ${r.tokensPerLine} | ${
-        ratio(node[r.model]!.tokensPerSecond, r.tokensPerSecond)
+        ratio(node[key(r)]!.tokensPerSecond, r.tokensPerSecond)
       } |`
     ).join("\n")
   }

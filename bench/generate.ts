@@ -2,12 +2,13 @@
  * Benchmarks melody generation in one fresh process per runtime: loading the generator, then
  * lines of 32 measures sampled with the service's own code, timed as model steps per second.
  *
- * `deno run -A bench/generate.ts --backend web --model melody-int8 --runs 5` prints JSON.
+ * `deno run -A bench/generate.ts --backend web --model melody-int8 --guidance 6 --runs 5` prints
+ * JSON.
  *
  * @module
  */
 import { loadConfig, type OnnxBackend } from "../shared/config.ts";
-import { generateMelody } from "../shared/generate/mod.ts";
+import { DEFAULT_GUIDANCE, generateMelody } from "../shared/generate/mod.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 import { cliArg, round } from "./timing.ts";
 
@@ -18,6 +19,8 @@ export const GENERATE_MEASURES = 32;
 export interface GenerateBench {
   readonly backend: OnnxBackend;
   readonly model: string;
+  /** Genre guidance weight: above 0, every step runs one row per genre. */
+  readonly guidance: number;
   /** Reading the manifest and file, checking the sha256, creating the session. */
   readonly loadMs: number;
   /** Lines timed (seeds 1..runs, after one warm-up line). */
@@ -36,6 +39,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function benchGenerate(
   backend: OnnxBackend,
   model: string,
+  guidance: number,
   runs = 5,
 ): Promise<GenerateBench> {
   const config = loadConfig({ ...Deno.env.toObject(), STAVE_ONNX_BACKEND: backend });
@@ -51,6 +55,7 @@ export async function benchGenerate(
         measures: GENERATE_MEASURES,
         temperature: 1,
         topP: 0.95,
+        guidance,
         seed,
       }, options);
     await line(0);
@@ -59,6 +64,7 @@ export async function benchGenerate(
     return {
       backend,
       model,
+      guidance,
       loadMs: round(loadMs),
       runs,
       tokensPerSecond: median(lines.map((l) => l.timing.tokensPerSecond)),
@@ -74,6 +80,7 @@ if (import.meta.main) {
   const result = await benchGenerate(
     cliArg("backend", "web") as OnnxBackend,
     cliArg("model", "melody-int8"),
+    Number(cliArg("guidance", String(DEFAULT_GUIDANCE))),
     Number(cliArg("runs", "5")),
   );
   console.log(JSON.stringify(result, null, 2));

@@ -10,22 +10,26 @@ const manifest = parseManifest(
 const hasClassifier = manifest.models.some((m) => m.name === "genre");
 
 Deno.test("benchGenerate() times lines of the committed generator", async () => {
-  const result = await benchGenerate("node", "melody-int8", 1);
+  const result = await benchGenerate("node", "melody-int8", 6, 1);
   assert.equal(result.runs, 1);
+  assert.equal(result.guidance, 6);
   assert.ok(result.loadMs > 0 && result.lineMs > 0);
   assert.ok(result.tokensPerLine > 2 * GENERATE_MEASURES, `${result.tokensPerLine} tokens`);
   assert.ok(result.tokensPerSecond > 0);
 });
 
-Deno.test("generateSection() measures each runtime and model with a tiny count", async () => {
+Deno.test("generateSection() measures each runtime, model and guidance with a tiny count", async () => {
   const section = await generateSection(1);
   const rows = section.split("\n").filter((line) => line.startsWith("| ORT"));
-  assert.equal(rows.length, 4);
+  assert.equal(rows.length, 8);
+  assert.equal(rows.filter((row) => row.includes(", guidance 0 |")).length, 4);
   for (const row of rows) {
     const cells = row.split("|").slice(2, -1).map((c) => Number(c.trim()));
     assert.ok(cells.every((c) => Number.isFinite(c) && c > 0), row);
   }
-  assert.match(rows[0]!, /\| 1\.00 \|$/, "ORT Node is the baseline");
+  for (const row of rows.filter((row) => row.startsWith("| ORT Node"))) {
+    assert.match(row, /\| 1\.00 \|$/, "ORT Node is the baseline");
+  }
 });
 
 Deno.test({
