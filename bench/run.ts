@@ -21,6 +21,7 @@ import {
 } from "./cold_start.ts";
 import type { ModelRuntimeBench } from "./model_runtime.ts";
 import { classifySection, generateSection } from "./gen_sections.ts";
+import { profileSection } from "./recognize_profile.ts";
 import { INPUT_WIDTHS, type RecognizeBench } from "./recognize.ts";
 import type { SearchBench } from "./search.ts";
 import { cliArg } from "./timing.ts";
@@ -323,6 +324,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
     };
     return recognizeSection(rows, await firstRecognize());
   },
+  "recognize-profile": () => profileSection(),
   throughput: throughputSection,
   generate: () => generateSection(REPEATS),
   classify: () => classifySection(20),

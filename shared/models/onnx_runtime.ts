@@ -51,6 +51,12 @@ export interface SessionOptions {
   readonly outputs?: readonly TensorSpec[];
   /** Model name for messages. */
   readonly label?: string;
+  /**
+   * Records onnxruntime's per-node trace (a Chrome trace, JSON): on `node` it is written to
+   * `<profile>_<date>.json`, on `web` printed to stdout, when {@linkcode OnnxSession.endProfiling}
+   * runs. For benchmarks (bench/recognize_profile.ts); it slows every run.
+   */
+  readonly profile?: string;
 }
 
 /** Options for one run. */
@@ -71,6 +77,8 @@ export interface OnnxSession {
   readonly outputNames: readonly string[];
   /** Checks `feeds` against the inputs, runs the model and returns every output. */
   run(feeds: Tensors, options?: RunOptions): Promise<Record<string, Tensor>>;
+  /** Ends the trace `profile` started and writes it out; nothing without `profile`. */
+  endProfiling(): void;
   /** Frees the session; it cannot run afterwards. */
   release(): Promise<void>;
 }
@@ -261,6 +269,7 @@ export async function createSession(
     executionProviders: providers,
     logSeverityLevel: 3, // errors only: ORT's placement warnings are noise in server logs
     ...(backend === "node" ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    ...(options.profile ? { enableProfiling: true, profileFilePrefix: options.profile } : {}),
   });
   try {
     if (options.inputs) matchManifest("inputs", label, options.inputs, specsOf(session, "inputs"));
@@ -296,6 +305,9 @@ export async function createSession(
           { dtype: t.type as TensorDtype, dims: [...t.dims], data: t.data as TensorData },
         ]),
       );
+    },
+    endProfiling() {
+      if (options.profile) session.endProfiling();
     },
     async release() {
       await Promise.all(running);

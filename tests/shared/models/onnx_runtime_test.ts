@@ -185,3 +185,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test("createSession({ profile }) on node writes onnxruntime's trace when profiling ends", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stave-trace-" });
+  try {
+    const session = await createSession(tinyBytes, { backend: "node", profile: `${dir}/trace` });
+    await session.run({ image: tinyImage(13) });
+    session.endProfiling();
+    await session.release();
+    const files = [...Deno.readDirSync(dir)].map((f) => f.name);
+    assert.equal(files.length, 1);
+    assert.match(files[0]!, /^trace_.*\.json$/);
+    const trace = JSON.parse(await Deno.readTextFile(`${dir}/${files[0]}`));
+    assert.ok(trace.some((e: { name: string }) => e.name === "model_run"));
+    assert.ok(trace.some((e: { args?: { op_name?: string } }) => e.args?.op_name === "Conv"));
+    const plain = await createSession(tinyBytes, { backend: "node" });
+    plain.endProfiling(); // nothing to end: no trace, no error
+    await plain.release();
+    assert.equal([...Deno.readDirSync(dir)].length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
