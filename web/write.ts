@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
- * The Write flow: pick a genre, a length, a temperature and maybe a seed; the generator writes a
- * melody, shown engraved with the classifier's verdict on it beside; play it, download it.
+ * The Write flow: pick a genre, a length, a temperature, the genre guidance and maybe a seed; the
+ * generator writes a melody, shown engraved with the classifier's verdict on it beside; play it,
+ * download it.
  *
  * @module
  */
@@ -49,6 +50,7 @@ export function startWrite(): { shown(): void } {
     genreAbout: element("genre-about"),
     measures: element<HTMLInputElement>("measures"),
     temperature: element<HTMLInputElement>("temperature"),
+    guidance: element<HTMLInputElement>("guidance"),
     seed: element<HTMLInputElement>("seed"),
     submit: element<HTMLButtonElement>("generate"),
     busy: element("write-busy"),
@@ -115,6 +117,7 @@ export function startWrite(): { shown(): void } {
       genre: ui.genre.value,
       measures: Number(ui.measures.value),
       temperature: Number(ui.temperature.value),
+      guidance: Number(ui.guidance.value),
       ...(seed === undefined ? {} : { seed }),
     };
     const line: Generation = await generate(asked);

@@ -31,6 +31,8 @@ export interface GenerateRequest {
   readonly measures: number;
   /** Sampling temperature. */
   readonly temperature: number;
+  /** Genre guidance weight (0: the genre's own distribution). */
+  readonly guidance: number;
   /** The seed; random (and answered) when absent. */
   readonly seed?: number;
 }

@@ -243,6 +243,7 @@ Deno.test({
       assert.ok(genres.includes("irish-folk"), genres.join(", "));
       await page.select("#genre", "irish-folk");
       await page.$eval("#seed", (input) => ((input as HTMLInputElement).value = "42"));
+      await page.$eval("#guidance", (input) => ((input as HTMLInputElement).value = "3"));
       await page.click("#generate");
       await page.waitForSelector("#verdict:not([hidden])", { timeout: 120_000 });
       await idle(page, "write-busy");
@@ -282,9 +283,15 @@ Deno.test({
       const api = await fetch(`${base}/v1/generate?format=midi`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ genre: "irish-folk", measures: 8, temperature: 1, seed: 42 }),
+        body: JSON.stringify({
+          genre: "irish-folk",
+          measures: 8,
+          temperature: 1,
+          guidance: 3,
+          seed: 42,
+        }),
       });
-      assert.deepEqual(midi, await api.bytes());
+      assert.deepEqual(midi, await api.bytes(), "the page asked for guidance 3");
     });
 
     await t.step("a phone-sized screen needs no sideways scrolling in any flow", async () => {
