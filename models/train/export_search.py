@@ -72,6 +72,7 @@ def main() -> None:
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     encoders = {m: query_encoder(model, ck["state"], m, cfg.neighbours) for m in MODALITIES}
     entries: List[Dict] = []
+    graph_step = {"paired": " with the paired notes", "highpass": " (Laplacian filter)"}.get(cfg.graph, "")
     for m, enc in encoders.items():
         fp32, int8 = out_dir / f"search-{m}.onnx", out_dir / f"search-{m}-int8.onnx"
         _onnx_export(enc, (torch.zeros(1, width),), fp32, ["roll"], ["embedding"],
@@ -79,7 +80,7 @@ def main() -> None:
         onnx.save(quantize_dynamic(onnx.load(str(fp32))), str(int8))
         common = dict(
             description=f"Search: the {m} of a music excerpt to the common space (PCA, "
-                        f"{cfg.neighbours}-NN graph step{' with the paired notes' if cfg.graph == 'paired' else ''} over a bank of {len(ck['state']['bank_index'])} "
+                        f"{cfg.neighbours}-NN graph step{graph_step} over a bank of {len(ck['state']['bank_index'])} "
                         f"training excerpts, {'GCN + FC' if cfg.gcn else 'FC'} encoder, shared common layer)",
             inputs=[{"name": "roll", "dtype": "float32", "shape": ["batch", width]}],
             outputs=[{"name": "embedding", "dtype": "float32", "shape": ["batch", cfg.dim]}],

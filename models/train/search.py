@@ -27,7 +27,7 @@ from .search_config import MODALITIES, SearchConfig, load
 from .search_eval import instance_metrics
 from .search_model import SearchModel, aggregate_as_queries, build_graph, fit_pca, query_encoder
 
-GRAPHS = ("own", "paired")
+GRAPHS = ("own", "paired", "highpass")
 
 PAIRS = list(itertools.combinations(MODALITIES, 2))
 
@@ -72,7 +72,8 @@ def build_model(cfg: SearchConfig, names: Dict[str, List[str]]) -> SearchModel:
     if cfg.graph not in GRAPHS:
         raise ValueError(f"Invalid graph {cfg.graph!r}: use one of {', '.join(GRAPHS)}")
     return SearchModel(MODALITIES, cfg.pca, cfg.hidden, cfg.dim, len(names["piece"]),
-                       len(names["style"]), cfg.gcn, cfg.dropout, cfg.graph == "paired")
+                       len(names["style"]), cfg.gcn, cfg.dropout, cfg.graph == "paired",
+                       cfg.graph == "highpass")
 
 
 def labels(records: List[Dict], names: Dict[str, List[str]]) -> Dict[str, torch.Tensor]:

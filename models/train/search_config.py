@@ -26,7 +26,8 @@ class SearchConfig(RunPaths):
     pca: int = 128  # each modality's roll projected on its first principal components
     bank: int = 4096  # training excerpts every query looks for its neighbours among
     neighbours: int = 8  # k of the k-nearest-neighbour graph
-    graph: str = "own"  # own: neighbours' own features; paired: and the paired bank's notes
+    graph: str = "own"  # own: neighbours' own features; paired: and the paired bank's notes;
+    # highpass: the GCN filters with the normalised Laplacian (z - aggregated)
     # --- model ---
     gcn: bool = True  # False: the FC-only ablation
     hidden: int = 512  # width of each modality's GCN and FC encoders

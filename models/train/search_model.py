@@ -15,7 +15,12 @@
    (`aggregate_as_queries`).
 3. Per modality: a graph convolution encoder on the aggregated features and a fully connected
    layer with ReLU on the features themselves, summed (`ModalityEncoder`; `gcn=False` is the FC-only
-   ablation).
+   ablation). With `graph="highpass"` the graph convolution filters with the normalised Laplacian
+   instead, (I - D^-1/2 (A + I) D^-1/2) z = z - aggregated: what sets an excerpt apart from its
+   neighbours, where the plain filter smooths it towards them. The neighbours are other pieces
+   (the split is by piece), so their mean is what an excerpt shares with similar music of other
+   works (in audio: much of the instrument and the room); subtracting it is a signal the FC
+   encoder, which sees one excerpt, cannot compute.
 4. Shared by all modalities: the common representation layer (L2-normalised output: the space
    search compares in) and linear classifiers of piece and genre (`SearchModel`).
 5. `QueryEncoder` chains 1-4 for one modality: what is exported to ONNX, roll in, embedding out.
@@ -114,18 +119,21 @@ class Bank(nn.Module):
 
 
 class ModalityEncoder(nn.Module):
-    """GCN encoder on aggregated features plus an FC+ReLU encoder on the features, summed."""
+    """GCN encoder on aggregated features (or, `highpass`, on their Laplacian-filtered form
+    z - aggregated) plus an FC+ReLU encoder on the features, summed."""
 
-    def __init__(self, features: int, hidden: int, gcn: bool, dropout: float, paired: bool = False):
+    def __init__(self, features: int, hidden: int, gcn: bool, dropout: float, paired: bool = False,
+                 highpass: bool = False):
         super().__init__()
         self.fc = nn.Linear(features, hidden)
         self.gcn = nn.Linear(2 * features if paired else features, hidden) if gcn else None
+        self.highpass = highpass
         self.drop = nn.Dropout(dropout)
 
     def forward(self, z: torch.Tensor, agg: torch.Tensor) -> torch.Tensor:
         h = F.relu(self.fc(z))
         if self.gcn is not None:
-            h = h + F.relu(self.gcn(agg))
+            h = h + F.relu(self.gcn(z - agg if self.highpass else agg))
         return self.drop(h)
 
 
@@ -133,9 +141,10 @@ class SearchModel(nn.Module):
     """Per-modality encoders, the shared common layer and the shared classifiers."""
 
     def __init__(self, modalities, features: int, hidden: int, dim: int, pieces: int, genres: int,
-                 gcn: bool, dropout: float, paired: bool = False):
+                 gcn: bool, dropout: float, paired: bool = False, highpass: bool = False):
         super().__init__()
-        self.encoders = nn.ModuleDict({m: ModalityEncoder(features, hidden, gcn, dropout, paired)
+        self.encoders = nn.ModuleDict({m: ModalityEncoder(features, hidden, gcn, dropout, paired,
+                                                          highpass)
                                        for m in modalities})
         self.common = nn.Linear(hidden, dim)
         self.piece = nn.Linear(dim, pieces)

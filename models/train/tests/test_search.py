@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from models.train.search import train
 from models.train.search_config import MODALITIES, SearchConfig, make
 from models.train.search_eval import class_map, instance_metrics
-from models.train.search_model import Bank, aggregate_as_queries, build_graph, fit_pca
+from models.train.search import build_model
+from models.train.search_model import Bank, ModalityEncoder, aggregate_as_queries, build_graph, fit_pca
 
 
 class GraphTest(unittest.TestCase):
@@ -106,6 +107,30 @@ def synthetic_data(folder: Path, rng: np.random.Generator) -> None:
                 (folder / "omr" / "test" / f"{r['id']}.png").write_bytes(b"\x89PNG")
         for m in MODALITIES:
             (base + 0.1 * rng.random(base.shape).astype(np.float32)).tofile(folder / f"{split}.{m}.f32")
+
+
+class EncoderTest(unittest.TestCase):
+    def test_highpass_graph_convolution_filters_with_the_laplacian(self):
+        torch.manual_seed(0)
+        z, agg = torch.randn(5, 6), torch.randn(5, 6)
+        high = ModalityEncoder(6, 4, gcn=True, dropout=0.0, highpass=True)
+        plain = ModalityEncoder(6, 4, gcn=True, dropout=0.0)
+        plain.load_state_dict(high.state_dict())
+        expected = F.relu(high.fc(z)) + F.relu(high.gcn(z - agg))
+        self.assertLess((high(z, agg) - expected).abs().max().item(), 1e-6)
+        self.assertGreater((high(z, agg) - plain(z, agg)).abs().max().item(), 1e-3)
+        # Where an excerpt equals its neighbourhood, the graph branch adds only its bias.
+        self.assertLess((high(z, z) - F.relu(high.fc(z)) - F.relu(high.gcn.bias)).abs().max().item(), 1e-6)
+
+    def test_build_model_knows_each_graph_and_refuses_others(self):
+        names = {"piece": ["a", "b"], "style": ["s"]}
+        base = {"pca": 6, "hidden": 4, "dim": 3}
+        for graph, gcn_in, highpass in (("own", 6, False), ("paired", 12, False), ("highpass", 6, True)):
+            model = build_model(make(SearchConfig, {**base, "graph": graph}), names)
+            self.assertEqual(model.encoders["audio"].gcn.in_features, gcn_in, graph)
+            self.assertEqual(model.encoders["audio"].highpass, highpass, graph)
+        with self.assertRaisesRegex(ValueError, "Invalid graph 'lowpass'"):
+            build_model(make(SearchConfig, {**base, "graph": "lowpass"}), names)
 
 
 class SmokeRunTest(unittest.TestCase):
