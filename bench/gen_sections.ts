@@ -5,10 +5,9 @@
  * @module
  */
 import { loadConfig, type OnnxBackend } from "../shared/config.ts";
-import { DEFAULT_GUIDANCE } from "../shared/generate/mod.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 import type { ClassifyBench } from "./classify.ts";
-import { GENERATE_MEASURES, type GenerateBench } from "./generate.ts";
+import { GENERATE_MEASURES, type GenerateBench, GUIDED } from "./generate.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
@@ -25,7 +24,7 @@ async function spawn<T>(script: string, args: string[]): Promise<T> {
 /** The generation section: lines per configuration, `runs` lines each. */
 export async function generateSection(runs: number): Promise<string> {
   const configurations: [string, OnnxBackend, string, number][] = [];
-  for (const guidance of [DEFAULT_GUIDANCE, 0]) {
+  for (const guidance of [GUIDED, 0]) {
     for (const [model, form] of [["melody-int8", "int8"], ["melody", "fp32"]]) {
       for (const [backend, runtime] of [["node", "Node"], ["web", "Web"]] as const) {
         configurations.push([
@@ -50,9 +49,9 @@ export async function generateSection(runs: number): Promise<string> {
 
 Lines of ${GENERATE_MEASURES} measures of irish-folk (temperature 1, top-p 0.95, seeds 1..${runs}
 after one warm-up line), sampled by the service's own code (grammar mask, seeded sampler), one
-thread. Guidance ${DEFAULT_GUIDANCE} (the service's default) steps the line once per genre in one
-batch of five and contrasts them (shared/generate/guidance.ts); guidance 0 steps it once (batch
-1). Tokens/s counts the line's tokens, not batch rows. Medians over the lines.
+thread. Guidance above 0 (any weight costs the same) steps the line once per genre in one batch of
+five and contrasts them (shared/generate/guidance.ts); guidance 0 steps it once (batch 1). Each
+genre's default weight is in \`GET /v1/genres\`. Tokens/s counts the line's tokens, not batch rows. Medians over the lines.
 
 | configuration | load (ms) | tokens/s | line (ms) | tokens per line | ORT Web / ORT Node time per token |
 |---|---:|---:|---:|---:|---:|

@@ -6,12 +6,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  DEFAULT_GUIDANCE,
-  generateMelody,
-  MAX_GUIDANCE,
-  MAX_SEED,
-} from "../shared/generate/mod.ts";
+import { generateMelody, MAX_GUIDANCE, MAX_SEED } from "../shared/generate/mod.ts";
 import { createFunctionApp } from "./http/function_app.ts";
 import { requireMediaType } from "./http/media_type.ts";
 import { problem } from "./http/problem_schema.ts";
@@ -37,10 +32,11 @@ const Request = z.object({
     description: "Sampling temperature in (0, `STAVE_GENERATE_MAX_TEMPERATURE`] (2)",
   }),
   top_p: z.number().gt(0).max(1).default(0.95).openapi({ description: "Nucleus mass in (0, 1]" }),
-  guidance: z.number().min(0).max(MAX_GUIDANCE).default(DEFAULT_GUIDANCE).openapi({
+  guidance: z.number().min(0).max(MAX_GUIDANCE).optional().openapi({
     description: "Genre guidance: how strongly the line is pushed toward what sets its genre " +
-      "apart from the others (0: the genre's own distribution; each step then costs one model " +
-      "row, otherwise one per genre)",
+      "apart from the others, at some cost in fidelity (0: the genre's own distribution, one " +
+      "model row a step; above 0, one row per genre). Default: the genre's calibrated weight, " +
+      "listed by `GET /v1/genres`",
   }),
   seed: z.number().int().min(0).max(MAX_SEED).optional().openapi({
     description: "The same seed and parameters give the same line; random when omitted (answered)",
@@ -143,9 +139,7 @@ export const generate = createFunctionApp().openapi(route, async (c) => {
       "x-stave-finish": line.finish,
     });
   }
-  const { measures, temperature, top_p, guidance, primer, key, meter } = body;
-  return c.json(
-    { ...line, parameters: { measures, temperature, top_p, guidance, primer, key, meter } },
-    200,
-  );
+  const { measures, temperature, top_p, primer, key, meter } = body;
+  const parameters = { measures, temperature, top_p, guidance: line.guidance, primer, key, meter };
+  return c.json({ ...line, parameters }, 200);
 });

@@ -20,6 +20,9 @@ const Genre = z.object({
   }),
   pieces: z.number().int().nullable().openapi({ description: "Pieces the excerpts come from" }),
   generate: z.boolean().openapi({ description: "`POST /v1/generate` writes it" }),
+  guidance: z.number().nullable().openapi({
+    description: "`POST /v1/generate`'s default `guidance` for it; null when it does not write it",
+  }),
   classify: z.boolean().openapi({ description: "`POST /v1/classify` scores it" }),
 }).openapi("Genre");
 

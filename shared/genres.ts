@@ -17,6 +17,8 @@ export interface GenreInfo {
   readonly pieces: number | null;
   /** Whether the generator writes it. */
   readonly generate: boolean;
+  /** The generator's default guidance weight for it (`null` when the generator lacks it). */
+  readonly guidance: number | null;
   /** Whether the classifier scores it. */
   readonly classify: boolean;
 }
@@ -57,6 +59,10 @@ function fromStats(entry: ModelEntry | undefined, id: string) {
   };
   return { excerpts: sum("excerpts"), pieces: sum("pieces") };
 }
+
+/** A genre's calibrated guidance weight, 0 when none is recorded. */
+const guidanceOf = (genre: Json | undefined) =>
+  typeof genre?.guidance === "number" && genre.guidance >= 0 ? genre.guidance : 0;
 
 async function entryOrUndefined(models: ModelRegistry, name: string) {
   try {
@@ -107,6 +113,7 @@ export async function genreCatalogue(
         null,
       pieces: count(first("pieces")) ?? stats.map((s) => s.pieces).find((v) => v !== null) ?? null,
       generate: writes.includes(id),
+      guidance: writes.includes(id) ? guidanceOf(described(generator).get(id)) : null,
       classify: scores.includes(id),
     };
   });

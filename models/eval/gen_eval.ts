@@ -9,9 +9,9 @@
 import { classifyNotes } from "../../shared/classify/mod.ts";
 import { loadConfig } from "../../shared/config.ts";
 import {
-  DEFAULT_GUIDANCE,
   generateMelody,
   MelodyGrammar,
+  melodyModel,
   sampleToken,
 } from "../../shared/generate/mod.ts";
 import { createModelRegistry } from "../../shared/models/mod.ts";
@@ -44,7 +44,6 @@ interface Options {
   measures: number;
   temperature: number;
   topP: number;
-  guidance: number;
   model: string;
   classifier: string;
   rbm: string;
@@ -58,7 +57,6 @@ function parseArgs(args: string[]): Options {
     measures: 16,
     temperature: 1,
     topP: 0.95,
-    guidance: DEFAULT_GUIDANCE,
     model: loadConfig().generate.model, // the generator the service serves
     classifier: "genre",
     rbm: `${ROOT}/.train/gen/rbm/rbm.json`,
@@ -195,9 +193,8 @@ if (import.meta.main) {
   }
 
   // 2. Generation: perGenre lines per genre and generator, seeds 0..perGenre-1.
-  // The LSTM as served (genre guidance o.guidance) and, as its ablation, unguided.
-  const lstms: Record<string, number> = { lstm: o.guidance };
-  if (o.guidance > 0) lstms[UNGUIDED] = 0;
+  // The LSTM as served (each genre's calibrated guidance) and, as its ablation, unguided.
+  const lstms: Record<string, number | undefined> = { lstm: undefined, [UNGUIDED]: 0 };
   const generated: Record<string, Record<string, string[][]>> = Object.fromEntries(
     [...Object.keys(lstms), "ngram", "rbm"].map((name) => [name, {}]),
   );
@@ -315,6 +312,7 @@ if (import.meta.main) {
   });
   const result = {
     date: new Date().toISOString().slice(0, 10),
+    guidance: Object.fromEntries(genres.map((g, i) => [g, melodyModel(entry).guidance[i]])),
     minutes: Math.round((performance.now() - t0) / 6000) / 10,
     options: o,
     model: { name: entry.name, sha256: entry.sha256 },

@@ -9,6 +9,7 @@ import { barChart, lineChart } from "./plots.ts";
 /** What `gen_eval.ts` writes. */
 interface Evaluation {
   date: string;
+  guidance: Record<string, number>;
   minutes: number;
   options: {
     perGenre: number;
@@ -16,7 +17,6 @@ interface Evaluation {
     measures: number;
     temperature: number;
     topP: number;
-    guidance: number;
     classifier: string;
   };
   model: { name: string; sha256: string };
@@ -108,7 +108,9 @@ if (import.meta.main) {
       `Every generator samples ${e.options.measures} measures through the service's grammar and sampler (temperature ${e.options.temperature}, top-p ${e.options.topP}, seeds 0..${
         e.options.perGenre - 1
       }). ` +
-      `The LSTM samples with genre guidance ${e.options.guidance} (the service's default, shared/generate/guidance.ts: its stream for the genre asked contrasted with the mixture of all five genres' streams), and unguided as its ablation.`,
+      `The LSTM samples as the service does by default, with each genre's calibrated guidance (${
+        Object.entries(e.guidance).map(([g, w]) => `${g} ${w}`).join(", ")
+      }; \`deno task calibrate:gen\`, models/gen/guidance.json; shared/generate/guidance.ts contrasts the genre's stream with the mixture of all five genres' streams), and unguided as its ablation.`,
     "",
     "## The genre classifier on held-out real music",
     "",

@@ -11,7 +11,7 @@ import { formatToken } from "../music/semantic_tokens.ts";
 import { Problem } from "../problem.ts";
 import { rngFor } from "../prng.ts";
 import { MelodyGrammar } from "./grammar.ts";
-import { DEFAULT_GUIDANCE, guideLogits } from "./guidance.ts";
+import { guideLogits } from "./guidance.ts";
 import { melodyModel, melodyStep, zeroState } from "./melody_model.ts";
 import {
   checkGenerateRequest,
@@ -146,7 +146,7 @@ export async function generateMelody(
   const grammar = new MelodyGrammar(vocabulary, request);
   const ids = primerIds(request.primer ?? [], vocabulary, grammar);
   const seed = request.seed ?? randomSeed();
-  const guidance = request.guidance ?? DEFAULT_GUIDANCE;
+  const guidance = request.guidance ?? model.guidance[genre]!;
   const rng = rngFor(seed, 0, "generate");
   // Unguided, the genre asked is the one stream; guided, every genre is a stream of the batch.
   const streams = guidance > 0 ? genres.map((_, g) => g) : [genre];

@@ -3,10 +3,12 @@
  * next-token distribution with the mixture of every genre's stream. This is classifier-free
  * guidance with the mixture standing in for the unconditional model: the generator has no
  * unconditional mode, and the mixture of its genres is the music it knows with no genre asked.
+ *
+ * Guidance buys a clearer genre at the cost of fidelity (it sharpens the line's distributions),
+ * so each genre's default weight is calibrated per model (`deno task calibrate:gen`, recorded in
+ * the manifest entry's `preprocess.genres[].guidance`): the smallest that makes the classifier
+ * agree with the genre asked, 0 where the generator alone does.
  */
-
-/** The guidance weight generation uses when a request names none. */
-export const DEFAULT_GUIDANCE = 6;
 
 /** The largest guidance weight a request may ask for. */
 export const MAX_GUIDANCE = 16;

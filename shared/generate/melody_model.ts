@@ -3,6 +3,7 @@
  * token and genre in, next-token logits and the LSTM state out.
  */
 import type { ModelEntry, ModelRegistry, Tensor } from "../models/mod.ts";
+import { MAX_GUIDANCE } from "./guidance.ts";
 
 /** A generator as the manifest describes it. */
 export interface MelodyModel {
@@ -12,6 +13,8 @@ export interface MelodyModel {
   readonly vocabulary: readonly string[];
   /** Genre ids in label order. */
   readonly genres: readonly string[];
+  /** Each genre's default guidance weight (label order), 0 where the manifest records none. */
+  readonly guidance: readonly number[];
   /** Id of `<bos>`, the first token fed. */
   readonly bos: number;
   /** LSTM layers. */
@@ -21,8 +24,9 @@ export interface MelodyModel {
 }
 
 /**
- * Reads a `generate` entry: vocabulary `melody`, genre `labels`, and the state shape from input
- * `h` (`[layers, batch, hidden]`).
+ * Reads a `generate` entry: vocabulary `melody`, genre `labels`, each genre's default guidance
+ * (`preprocess.genres[].guidance`, calibrated by `deno task calibrate:gen`), and the state shape
+ * from input `h` (`[layers, batch, hidden]`).
  *
  * @example
  * ```ts
@@ -44,12 +48,31 @@ export function melodyModel(entry: ModelEntry): MelodyModel {
   const bosToken = entry.preprocess?.bos ?? "<bos>";
   const bos = vocabulary.indexOf(String(bosToken));
   if (bos < 0) fail(`the vocabulary lacks ${bosToken}`);
+  const described = Array.isArray(entry.preprocess?.genres) ? entry.preprocess.genres : [];
+  const guidance = genres.map((id) => {
+    const genre = described.find((g) =>
+      typeof g === "object" && g !== null && "id" in g && g.id === id
+    );
+    const weight = (genre as { guidance?: unknown } | undefined)?.guidance ?? 0;
+    if (typeof weight !== "number" || !(weight >= 0 && weight <= MAX_GUIDANCE)) {
+      fail(`genre ${id}'s guidance ${JSON.stringify(weight)} is not in [0, ${MAX_GUIDANCE}]`);
+    }
+    return weight as number;
+  });
   const shape = entry.inputs.find((spec) => spec.name === "h")?.shape;
   const [layers, , hidden] = shape ?? [];
   if (typeof layers !== "number" || typeof hidden !== "number") {
     fail("input h must be [layers, batch, hidden] with fixed layers and hidden");
   }
-  return { entry, vocabulary, genres, bos, layers: layers as number, hidden: hidden as number };
+  return {
+    entry,
+    vocabulary,
+    genres,
+    guidance,
+    bos,
+    layers: layers as number,
+    hidden: hidden as number,
+  };
 }
 
 /** The LSTM state of a batch of lines between steps. */

@@ -18,7 +18,7 @@ export interface GenerateRequest {
   readonly temperature: number;
   /** Nucleus mass, in (0, 1]. */
   readonly topP: number;
-  /** Genre guidance weight in [0, {@linkcode MAX_GUIDANCE}]; `DEFAULT_GUIDANCE` when omitted. */
+  /** Genre guidance weight in [0, {@linkcode MAX_GUIDANCE}]; the genre's calibrated one when omitted. */
   readonly guidance?: number;
   /** Integer 0..2^32-1; a random one when omitted (and answered, to repeat the line). */
   readonly seed?: number;

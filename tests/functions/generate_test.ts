@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { parseMidi } from "midi-file";
 import { createApp } from "../../app.ts";
 import { notesFromTokens } from "../../shared/classify/notes_from_tokens.ts";
-import { DEFAULT_GUIDANCE } from "../../shared/generate/mod.ts";
+import { melodyModel } from "../../shared/generate/mod.ts";
+import { parseManifest } from "../../shared/models/mod.ts";
 import { formatToken } from "../../shared/music/semantic_tokens.ts";
 import { parseXml, walkXml } from "../../shared/music/xml.ts";
 import { assertGrammatical } from "../support/melody.ts";
@@ -12,6 +13,13 @@ import { withTestApp } from "../support/services.ts";
 
 /** The committed generator. */
 const MODELS = new URL("../../models/", import.meta.url).pathname;
+
+/** Each genre's default guidance in the committed manifest. */
+const GUIDANCE = (() => {
+  const manifest = parseManifest(JSON.parse(Deno.readTextFileSync(`${MODELS}manifest.json`)));
+  const model = melodyModel(manifest.models.find((m) => m.name === "melody")!);
+  return Object.fromEntries(model.genres.map((g, i) => [g, model.guidance[i]!]));
+})();
 
 const withApp = (
   env: Record<string, string>,
@@ -54,9 +62,9 @@ for (const backend of ["node", "web"]) {
         measures: 8,
         temperature: 1,
         top_p: 0.95,
-        guidance: DEFAULT_GUIDANCE,
+        guidance: GUIDANCE["irish-folk"],
       });
-      assert.equal(a.guidance, DEFAULT_GUIDANCE);
+      assert.equal(a.guidance, GUIDANCE["irish-folk"], "the genre's calibrated default");
       assert.equal(a.model.name, "melody");
       assert.match(a.model.sha256, /^[0-9a-f]{64}$/);
       assert.ok(a.timing.steps >= a.tokens.length && a.timing.tokensPerSecond > 0);

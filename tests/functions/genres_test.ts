@@ -49,10 +49,15 @@ Deno.test("GET /v1/genres lists the five genres with descriptions and what serve
   });
 });
 
-Deno.test("GET /v1/genres reads sample counts from preprocess.genres, else data.stats", async () => {
+Deno.test("GET /v1/genres reads sample counts and guidance from preprocess.genres, else data.stats", async () => {
   const counted = await manifestWith((entry) => {
     const preprocess = entry.preprocess as { genres?: { id: string }[] };
-    preprocess.genres = preprocess.genres?.map((g, i) => ({ ...g, pieces: i + 1, excerpts: 10 }));
+    preprocess.genres = preprocess.genres?.map((g, i) => ({
+      ...g,
+      pieces: i + 1,
+      excerpts: 10,
+      guidance: i / 2,
+    }));
   });
   const stats = await manifestWith((entry) => {
     const preprocess = entry.preprocess as { genres?: Record<string, unknown>[] };
@@ -68,6 +73,7 @@ Deno.test("GET /v1/genres reads sample counts from preprocess.genres, else data.
       const { genres } = await (await app.request("/v1/genres")).json();
       assert.deepEqual(genres.map((g: { pieces: number }) => g.pieces), [1, 2, 3, 4, 5]);
       assert.ok(genres.every((g: { excerpts: number }) => g.excerpts === 10));
+      assert.deepEqual(genres.map((g: { guidance: number }) => g.guidance), [0, 0.5, 1, 1.5, 2]);
     });
     await withApp({ STAVE_MODELS: stats }, async (app) => {
       const { genres } = await (await app.request("/v1/genres")).json();
@@ -77,6 +83,7 @@ Deno.test("GET /v1/genres reads sample counts from preprocess.genres, else data.
         excerpts: 330,
         pieces: 45,
         generate: true,
+        guidance: 0,
         classify: genres[0].classify,
       });
       assert.equal(genres[1].excerpts, null);

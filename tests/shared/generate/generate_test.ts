@@ -4,6 +4,7 @@ import {
   generateMelody,
   type GenerateOptions,
   type GenerateRequest,
+  melodyModel,
 } from "../../../shared/generate/mod.ts";
 import { classifyNotes } from "../../../shared/classify/mod.ts";
 import { ModelRegistry } from "../../../shared/models/mod.ts";
@@ -194,6 +195,10 @@ Deno.test("generateMelody(): genre guidance is seeded, answered, and makes lines
     assert.notDeepEqual(plain.tokens, guided.tokens);
     assert.equal(guided.guidance, 6);
     assert.equal(plain.guidance, 0);
+    // Without a weight, the genre's calibrated one (the manifest's) is used.
+    const byDefault = await generateMelody(models, { ...request, seed: 5 }, options);
+    const model = melodyModel(await models.model("melody"));
+    assert.equal(byDefault.guidance, model.guidance[model.genres.indexOf("classical")]);
     assertGrammatical(guided.tokens, 16);
     // The classifier's verdicts on the same seeds, unguided and guided: the committed generator
     // often drifts out of classical unguided (models/gen/REPORT.md).
