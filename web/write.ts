@@ -77,6 +77,13 @@ export function startWrite(): { shown(): void } {
     errors,
   );
   const descriptions = new Map<string, string>();
+  const guidance = new Map<string, number>();
+
+  /** Shows the chosen genre's description and puts its default guidance in the field. */
+  function chosen() {
+    ui.genreAbout.textContent = descriptions.get(ui.genre.value) ?? "";
+    ui.guidance.value = String(guidance.get(ui.genre.value) ?? 0);
+  }
 
   async function loadGenres() {
     const genres = (await listGenres()).filter((genre) => genre.generate);
@@ -85,9 +92,10 @@ export function startWrite(): { shown(): void } {
     }
     ui.genre.replaceChildren(...genres.map((genre) => {
       descriptions.set(genre.id, genre.description ?? "");
+      guidance.set(genre.id, genre.guidance ?? 0);
       return new Option(genre.id, genre.id);
     }));
-    ui.genreAbout.textContent = descriptions.get(ui.genre.value) ?? "";
+    chosen();
     ui.submit.disabled = false;
   }
 
@@ -145,9 +153,7 @@ export function startWrite(): { shown(): void } {
     else errors.show(verdict.reason);
   }
 
-  ui.genre.addEventListener("change", () => {
-    ui.genreAbout.textContent = descriptions.get(ui.genre.value) ?? "";
-  });
+  ui.genre.addEventListener("change", chosen);
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault(); // the page does the request; the CSP allows no form navigation
     busyWith(ui.busy, errors, [ui.submit], "Writing a melody…", write);

@@ -16,6 +16,8 @@ export interface Genre {
   readonly description: string | null;
   /** Whether the generator writes it. */
   readonly generate: boolean;
+  /** The generator's default guidance weight for it; `null` when it does not write it. */
+  readonly guidance: number | null;
 }
 
 /** The genres, in the generator's label order. */

@@ -241,7 +241,14 @@ Deno.test({
       );
       const genres = await page.$$eval("#genre option", (os) => os.map((o) => o.textContent));
       assert.ok(genres.includes("irish-folk"), genres.join(", "));
-      await page.select("#genre", "irish-folk");
+      // Choosing a genre puts its calibrated default guidance in the field.
+      const listed = (await (await fetch(`${base}/v1/genres`)).json()).genres;
+      for (const genre of ["classical", "irish-folk"]) {
+        await page.select("#genre", genre);
+        const field = await page.$eval("#guidance", (input) => (input as HTMLInputElement).value);
+        const want = listed.find((g: { id: string }) => g.id === genre).guidance;
+        assert.equal(Number(field), want, genre);
+      }
       await page.$eval("#seed", (input) => ((input as HTMLInputElement).value = "42"));
       await page.$eval("#guidance", (input) => ((input as HTMLInputElement).value = "3"));
       await page.click("#generate");
