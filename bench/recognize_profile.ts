@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { OnnxBackend } from "../shared/config.ts";
-import { parseManifest } from "../shared/models/manifest.ts";
+import { loadConfig, type OnnxBackend } from "../shared/config.ts";
+import { createModelRegistry } from "../shared/models/mod.ts";
 import { createSession } from "../shared/models/onnx_runtime.ts";
 import { cliArg } from "./timing.ts";
 
@@ -76,17 +76,17 @@ export function summariseTrace(text: string): RunProfile {
 
 /** Traces `runs` runs of `model` at `width` in this process; prints the trace to stdout. */
 async function traceHere(backend: OnnxBackend, model: string, width: number, runs: number) {
-  const manifest = parseManifest(
-    JSON.parse(await Deno.readTextFile(`${ROOT}models/manifest.json`)),
-  );
-  const entry = manifest.models.find((m) => m.name === model);
-  if (!entry) throw new Error(`No model "${model}" in the manifest`);
+  // The registry finds the model as the service does (STAVE_MODELS) and verifies its sha256.
+  const models = createModelRegistry(loadConfig());
+  const entry = await models.model(model);
+  const artifact = await models.artifact(entry.file);
+  await models.close();
   const [input] = entry.inputs;
   const height = input?.shape[2];
   if (!input || typeof height !== "number") throw new Error(`"${model}" has no fixed input height`);
   const dir = await Deno.makeTempDir({ prefix: "stave-profile-" });
   try {
-    const session = await createSession(await Deno.readFile(`${ROOT}models/${entry.file}`), {
+    const session = await createSession(artifact!.bytes, {
       backend,
       threads: 1,
       profile: `${dir}/trace`,
