@@ -15,6 +15,7 @@ import {
   generatedScore,
   type GenerateRequest,
   type Generation,
+  type Genre,
   listGenres,
   type Verdict,
 } from "./write_api.ts";
@@ -76,13 +77,13 @@ export function startWrite(): { shown(): void } {
     (format) => generatedScore(request!, format),
     errors,
   );
-  const descriptions = new Map<string, string>();
-  const guidance = new Map<string, number>();
+  const known = new Map<string, Genre>();
 
   /** Shows the chosen genre's description and puts its default guidance in the field. */
   function chosen() {
-    ui.genreAbout.textContent = descriptions.get(ui.genre.value) ?? "";
-    ui.guidance.value = String(guidance.get(ui.genre.value) ?? 0);
+    const genre = known.get(ui.genre.value);
+    ui.genreAbout.textContent = genre?.description ?? "";
+    ui.guidance.value = String(genre?.guidance ?? 0);
   }
 
   async function loadGenres() {
@@ -91,8 +92,7 @@ export function startWrite(): { shown(): void } {
       throw new ProblemError("No genres", "The server's generator lists no genre to write in");
     }
     ui.genre.replaceChildren(...genres.map((genre) => {
-      descriptions.set(genre.id, genre.description ?? "");
-      guidance.set(genre.id, genre.guidance ?? 0);
+      known.set(genre.id, genre);
       return new Option(genre.id, genre.id);
     }));
     chosen();
