@@ -193,32 +193,38 @@ if (import.meta.main) {
   }
 
   // 2. Generation: perGenre lines per genre and generator, seeds 0..perGenre-1.
-  // The LSTM as served (each genre's calibrated guidance) and, as its ablation, unguided.
-  const lstms: Record<string, number | undefined> = { lstm: undefined, [UNGUIDED]: 0 };
+  // The LSTM as served (each genre's calibrated guidance) and, as its ablation, unguided. Where a
+  // genre's weight is 0 the two are the same request, so its lines are generated once.
+  const served = melodyModel(entry).guidance;
   const generated: Record<string, Record<string, string[][]>> = Object.fromEntries(
-    [...Object.keys(lstms), "ngram", "rbm"].map((name) => [name, {}]),
+    ["lstm", UNGUIDED, "ngram", "rbm"].map((name) => [name, {}]),
   );
-  for (const [g, genre] of genres.entries()) {
-    for (const [name, guidance] of Object.entries(lstms)) {
-      generated[name]![genre] = [];
-      for (let seed = 0; seed < o.perGenre; seed++) {
-        const line = await generateMelody(models, {
-          genre,
-          measures: o.measures,
-          temperature: o.temperature,
-          topP: o.topP,
-          guidance,
-          seed,
-        }, {
-          model: o.model,
-          maxMeasures: 64,
-          maxTemperature: 2,
-          maxTokens: 8192,
-          timeoutMs: 60_000,
-        });
-        generated[name]![genre]!.push(line.tokens);
-      }
+  const lstmLines = async (genre: string, guidance: number) => {
+    const lines: string[][] = [];
+    for (let seed = 0; seed < o.perGenre; seed++) {
+      const line = await generateMelody(models, {
+        genre,
+        measures: o.measures,
+        temperature: o.temperature,
+        topP: o.topP,
+        guidance,
+        seed,
+      }, {
+        model: o.model,
+        maxMeasures: 64,
+        maxTemperature: 2,
+        maxTokens: 8192,
+        timeoutMs: 60_000,
+      });
+      lines.push(line.tokens);
     }
+    return lines;
+  };
+  for (const [g, genre] of genres.entries()) {
+    generated[UNGUIDED]![genre] = await lstmLines(genre, 0);
+    generated.lstm![genre] = served[g] === 0
+      ? generated[UNGUIDED]![genre]!
+      : await lstmLines(genre, served[g]!);
     for (const [name, next] of Object.entries(baselines)) {
       generated[name]![genre] = Array.from(
         { length: o.perGenre },
@@ -312,7 +318,7 @@ if (import.meta.main) {
   });
   const result = {
     date: new Date().toISOString().slice(0, 10),
-    guidance: Object.fromEntries(genres.map((g, i) => [g, melodyModel(entry).guidance[i]])),
+    guidance: Object.fromEntries(genres.map((g, i) => [g, served[i]])),
     minutes: Math.round((performance.now() - t0) / 6000) / 10,
     options: o,
     model: { name: entry.name, sha256: entry.sha256 },
