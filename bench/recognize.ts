@@ -3,7 +3,8 @@
  * configuration: model load, the first recognition, inference latency at fixed input widths and
  * the whole recognition path on a real staff image.
  *
- * `deno run -A bench/recognize.ts --backend web --threads 1 --model omr-int8` prints JSON.
+ * `deno run -A bench/recognize.ts --backend web --threads 1 [--model omr-int8]` prints JSON
+ * (the model defaults to the one `POST /v1/recognize` serves).
  *
  * @module
  */
@@ -91,7 +92,7 @@ if (import.meta.main) {
   const result = await benchRecognize(
     cliArg("backend", "web") as OnnxBackend,
     Number(cliArg("threads", "1")),
-    cliArg("model", "omr-int8"),
+    cliArg("model", loadConfig().recognize.model),
     Number(cliArg("runs", "20")),
   );
   console.log(JSON.stringify(result, null, 2));

@@ -124,7 +124,7 @@ export async function profileRecognize(
 const ms = (x: number) => x.toFixed(1);
 
 /** The report section: operator types and model parts, ORT Web against ORT Node. */
-export async function profileSection(model = "omr-int8", width = 1000): Promise<string> {
+export async function profileSection(model: string, width = 1000): Promise<string> {
   const web = await profileRecognize("web", model, width);
   const node = await profileRecognize("node", model, width);
   const total = (p: RunProfile) => Object.values(p.byOp).reduce((a, b) => a + b, 0);
@@ -169,7 +169,7 @@ ${
 if (import.meta.main) {
   await traceHere(
     cliArg("backend", "web") as OnnxBackend,
-    cliArg("model", "omr-int8"),
+    cliArg("model", loadConfig().recognize.model),
     Number(cliArg("width", "1000")),
     Number(cliArg("runs", String(PROFILE_RUNS))),
   );

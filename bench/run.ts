@@ -26,6 +26,8 @@ import { INPUT_WIDTHS, type RecognizeBench } from "./recognize.ts";
 import type { SearchBench } from "./search.ts";
 import { cliArg } from "./timing.ts";
 import { withSection } from "../tests/reliability/report_section.ts";
+import { loadConfig } from "../shared/config.ts";
+import { createModelRegistry } from "../shared/models/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const REPEATS = Number(Deno.env.get("STAVE_BENCH_REPEATS") ?? "5");
@@ -126,18 +128,43 @@ async function firstRecognize(): Promise<FirstRequestTiming> {
   }
 }
 
+/** The full-rank recognizer the served low-rank one replaced (still the search's recognizer). */
+const FULL_RANK = "omr-int8";
+
+/** The recognizer `POST /v1/recognize` serves by default, and the fp32 model it quantizes. */
+async function servedRecognizer(): Promise<{ int8: string; fp32: string }> {
+  const config = loadConfig();
+  const models = createModelRegistry(config);
+  try {
+    const entry = await models.model(config.recognize.model);
+    return { int8: entry.name, fp32: entry.variantOf ?? entry.name };
+  } finally {
+    await models.close();
+  }
+}
+
 /** The recognition section of the report. */
-function recognizeSection(rows: Record<string, RecognizeBench>, cold: FirstRequestTiming): string {
+function recognizeSection(
+  served: { int8: string; fp32: string },
+  rows: Record<string, RecognizeBench>,
+  cold: FirstRequestTiming,
+): string {
   const node = rows["ORT Node, 1 thread, int8"]!;
   const web = rows["ORT Web, 1 thread, int8"]!;
+  const fullNode = rows[`ORT Node, 1 thread, int8, ${FULL_RANK}`]!;
+  const fullWeb = rows[`ORT Web, 1 thread, int8, ${FULL_RANK}`]!;
   const p50 = (r: RecognizeBench, w: number) => r.inference[w]!.p50Ms;
   const cells = (r: RecognizeBench) =>
     INPUT_WIDTHS.map((w) => `${p50(r, w)} / ${r.inference[w]!.p95Ms}`).join(" | ");
+  const ratios = (name: string, r: RecognizeBench, base: RecognizeBench) =>
+    `| ${name} | ${INPUT_WIDTHS.map((w) => ratio(p50(r, w), p50(base, w))).join(" | ")} |`;
   return `## Recognize: the committed OMR model, fresh process per configuration
 
-Inference on the real PrIMuS example staff, preprocessed and stretched to each model input width
-(64 px high), p50 / p95 in ms over 20 runs; "whole path" is decode, preprocessing, inference and
-greedy CTC for the same staff as it is (input width ${web.recognize.inputWidth}).
+The served model is \`${served.int8}\` (fp32: \`${served.fp32}\`); \`${FULL_RANK}\`, the full-rank
+model it replaced, is measured in the same run as the baseline. Inference on the real PrIMuS
+example staff, preprocessed and stretched to each model input width (64 px high), p50 / p95 in ms
+over 20 runs; "whole path" is decode, preprocessing, inference and greedy CTC for the same staff as
+it is (input width ${web.recognize.inputWidth}).
 
 | configuration | load (ms) | first recognize (ms) | ${
     INPUT_WIDTHS.map((w) => `width ${w}`).join(" | ")
@@ -151,15 +178,16 @@ ${
     ).join("\n")
   }
 
-Ratios to ORT Node, 1 thread, on the same int8 model (p50):
+Ratios (p50), each against ORT Node, 1 thread, on the same model, and the served model against the
+full-rank one on the same runtime:
 
 | configuration | ${INPUT_WIDTHS.map((w) => `width ${w}`).join(" | ")} |
 |---|${INPUT_WIDTHS.map(() => "---:").join("|")}|
-${
-    Object.entries(rows).filter(([name]) => name.endsWith("int8")).map(([name, r]) =>
-      `| ${name} | ${INPUT_WIDTHS.map((w) => ratio(p50(r, w), p50(node, w))).join(" | ")} |`
-    ).join("\n")
-  }
+${ratios(`ORT Web, 1 thread / ORT Node, ${served.int8}`, web, node)}
+${ratios(`ORT Web, 2 threads / ORT Node, ${served.int8}`, rows["ORT Web, 2 threads, int8"]!, node)}
+${ratios(`ORT Web, 1 thread / ORT Node, ${FULL_RANK}`, fullWeb, fullNode)}
+${ratios(`${served.int8} / ${FULL_RANK}, ORT Web, 1 thread`, web, fullWeb)}
+${ratios(`${served.int8} / ${FULL_RANK}, ORT Node, 1 thread`, node, fullNode)}
 
 Targets (issue 6): p50 at width 1000 on one WASM thread ≤ 50 ms: measured ${
     p50(web, 1000)
@@ -315,16 +343,19 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   "cold-start": async () => coldStartSection(await coldStarts()),
   runtime: runtimeSection,
   recognize: async () => {
+    const served = await servedRecognizer();
     const rows: Record<string, RecognizeBench> = {
-      "ORT Node, 1 thread, int8": await recognizeBench("node", 1, "omr-int8"),
-      "ORT Web, 1 thread, int8": await recognizeBench("web", 1, "omr-int8"),
-      "ORT Web, 2 threads, int8": await recognizeBench("web", 2, "omr-int8"),
-      "ORT Node, 1 thread, fp32": await recognizeBench("node", 1, "omr"),
-      "ORT Web, 1 thread, fp32": await recognizeBench("web", 1, "omr"),
+      "ORT Node, 1 thread, int8": await recognizeBench("node", 1, served.int8),
+      "ORT Web, 1 thread, int8": await recognizeBench("web", 1, served.int8),
+      "ORT Web, 2 threads, int8": await recognizeBench("web", 2, served.int8),
+      "ORT Node, 1 thread, fp32": await recognizeBench("node", 1, served.fp32),
+      "ORT Web, 1 thread, fp32": await recognizeBench("web", 1, served.fp32),
+      [`ORT Node, 1 thread, int8, ${FULL_RANK}`]: await recognizeBench("node", 1, FULL_RANK),
+      [`ORT Web, 1 thread, int8, ${FULL_RANK}`]: await recognizeBench("web", 1, FULL_RANK),
     };
-    return recognizeSection(rows, await firstRecognize());
+    return recognizeSection(served, rows, await firstRecognize());
   },
-  "recognize-profile": () => profileSection(),
+  "recognize-profile": async () => profileSection((await servedRecognizer()).int8),
   throughput: throughputSection,
   generate: () => generateSection(REPEATS),
   classify: () => classifySection(20),

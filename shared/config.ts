@@ -345,7 +345,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       requestTimeoutMs: integer(env, "STAVE_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     },
     recognize: {
-      model: text(env, "STAVE_OMR_MODEL") ?? "omr-int8",
+      model: text(env, "STAVE_OMR_MODEL") ?? "omr-lowrank-int8",
       maxPixels: integer(env, "STAVE_MAX_IMAGE_PIXELS", 40_000_000, 1, 1_000_000_000),
       maxBeamWidth: integer(env, "STAVE_MAX_BEAM_WIDTH", 32, 1, 1024),
     },

@@ -48,7 +48,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
  *
  * @example
  * ```ts ignore
- * const page = await recognizePage(gray, services.models, { model: "omr-int8", decoder: "greedy", beamWidth: 8 });
+ * const page = await recognizePage(gray, services.models, { model: "omr-lowrank-int8", decoder: "greedy", beamWidth: 8 });
  * console.log(page.combined.semantic.join(" "));
  * ```
  */

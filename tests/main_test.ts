@@ -106,7 +106,7 @@ Deno.test("main.ts answers health while it preloads the served models, then has 
   try {
     const running = await start(env);
     try {
-      const served = ["genre", "omr-int8"];
+      const served = ["genre", "omr-lowrank-int8"];
       const first = await modelStates(running.base);
       // Answered while loading: the recognizer takes over a second, this answer milliseconds.
       assert.ok(first.some((model) => model.state === "loading"), JSON.stringify(first));

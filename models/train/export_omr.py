@@ -135,15 +135,20 @@ def training_classes(cfg: OmrConfig,
 
 
 def prune_heads(model: OmrModel, keep: Dict[str, List[int]]) -> OmrModel:
-    """A copy of `model` whose heads compute only the classes in `keep` (in that order)."""
+    """A copy of `model` whose heads compute only the classes in `keep` (in that order); a
+    low-rank head keeps its first layer and loses rows of its second."""
     model = copy.deepcopy(model)
     for head, rows in keep.items():
         old = model.heads[head]
-        new = torch.nn.Linear(old.in_features, len(rows))
+        last = old[-1] if isinstance(old, torch.nn.Sequential) else old
+        new = torch.nn.Linear(last.in_features, len(rows))
         with torch.no_grad():
-            new.weight.copy_(old.weight[rows])
-            new.bias.copy_(old.bias[rows])
-        model.heads[head] = new
+            new.weight.copy_(last.weight[rows])
+            new.bias.copy_(last.bias[rows])
+        if isinstance(old, torch.nn.Sequential):
+            old[-1] = new
+        else:
+            model.heads[head] = new
     return model
 
 
@@ -160,7 +165,10 @@ def _entry(name: str, cfg: OmrConfig, onnx_path: Path, manifest_dir: Path,
         "bytes": onnx_path.stat().st_size,
         "quantization": quantization,
         "opset": cfg.opset,
-        "description": "Staff image to PrIMuS semantic and agnostic tokens (CNN + BiSRU + CTC)"
+        "description": "Staff image to PrIMuS semantic and agnostic tokens (CNN + BiSRU + CTC"
+                       + (f", heads through rank {cfg.head_rank}" if cfg.head_rank else "")
+                       + (f", SRU projections through rank {cfg.sru_rank}" if cfg.sru_rank else "")
+                       + ")"
                        + (", dynamic int8 weights" if quantization == "int8" else ""),
         "inputs": [{"name": "image", "dtype": "float32", "shape": ["batch", 1, cfg.height, "width"]}],
         "outputs": [{"name": h, "dtype": "float32", "shape": ["frames", "batch", len(vocabs[h]) + 1]}
@@ -268,7 +276,8 @@ def random_model(config: str):
     model = OmrModel(height=cfg.height, channels=cfg.channels, blocks=cfg.blocks,
                      hidden=cfg.hidden, sru_layers=cfg.sru_layers, dropout=cfg.dropout,
                      fuse_channels=cfg.fuse_channels,
-                     vocab_sizes={h: len(v) for h, v in vocabs.items()})
+                     vocab_sizes={h: len(v) for h, v in vocabs.items()}, head_rank=cfg.head_rank,
+                     sru_rank=cfg.sru_rank)
     for mod in model.modules():
         if isinstance(mod, torch.nn.BatchNorm2d):
             mod.running_mean.uniform_(-0.2, 0.2)

@@ -27,7 +27,7 @@ from . import ctc
 from .omr_config import OmrConfig, load_config
 from .export_omr import export, load_torch
 from .omr_data import HEADS, OmrDataset, frame_check, make_loader, training_vocab
-from .omr_model import OmrModel, frames_for_width
+from .omr_model import OmrModel, frames_for_width, warm_state
 
 CSV_FIELDS = ["epoch", "step", "elapsed_s", "lr", "train_loss", "train_loss_semantic",
               "train_loss_agnostic", "val_loss", "val_ser_semantic", "val_ser_agnostic",
@@ -191,7 +191,8 @@ def main(argv: List[str] | None = None) -> None:
     model_args = dict(height=cfg.height, channels=cfg.channels, blocks=cfg.blocks,
                       hidden=cfg.hidden, sru_layers=cfg.sru_layers, dropout=cfg.dropout,
                       fuse_channels=cfg.fuse_channels,
-                      vocab_sizes={h: len(v) for h, v in vocabs.items()})
+                      vocab_sizes={h: len(v) for h, v in vocabs.items()}, head_rank=cfg.head_rank,
+                      sru_rank=cfg.sru_rank)
     model = OmrModel(**model_args).to(device)
     model.set_sru_mode(cfg.sru_mode)
     if cfg.channels_last:
@@ -222,13 +223,18 @@ def main(argv: List[str] | None = None) -> None:
         print(f"resumed at epoch {epoch}, step {step}, batch {batch_in_epoch}, best {best:.4f}")
     elif cfg.init_from:
         # A warm start: the weights of an earlier run, with a fresh optimizer and schedule.
-        model.load_state_dict(load_torch(cfg.path(cfg.init_from), device)["model"])
+        warm = load_torch(cfg.path(cfg.init_from), device)
+        state = warm_state(warm["model"], warm["model_args"], model_args)
+        factorized = state.keys() != warm["model"].keys()
+        if factorized:
+            print(f"factorized by SVD: head_rank {cfg.head_rank}, sru_rank {cfg.sru_rank}")
+        model.load_state_dict(state)
         print(f"weights from {cfg.init_from}")
-    if cfg.init_from and best == math.inf:
-        # The warm start's validation score is the bar to beat: a worse model never replaces the
-        # exported one.
-        best = load_torch(cfg.path(cfg.init_from), "cpu").get("best", math.inf)
-        print(f"best to beat {best:.4f}")
+        if not factorized:
+            # The warm start's validation score is the bar to beat: a worse model never replaces
+            # the exported one. A model of another shape is a new model with its own best.
+            best = warm.get("best", math.inf)
+            print(f"best to beat {best:.4f}")
 
     def save(path: Path, metrics: Dict | None = None) -> None:
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),

@@ -65,6 +65,8 @@ class OmrConfig(RunPaths):
     dropout: float = 0.1
     sru_mode: str = "loop"  # training form of the SRU: loop (CPU) or parallel (GPU: fewer kernels)
     fuse_channels: int = 64  # channels each shallow stage brings to the fusion
+    head_rank: int = 0  # CTC heads through this many units (0: one full linear layer each)
+    sru_rank: int = 0  # SRU input projections through this many units (0: full)
     # --- optimisation ---
     batch_size: int = 16
     epochs: int = 30  # the schedule's length; the time budget may stop earlier

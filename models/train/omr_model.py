@@ -10,6 +10,10 @@ CTC heads (PrIMuS semantic and agnostic) on the shared encoder.
     fusion: stages 1-2 average-pooled to (H/16, W/4), 1x1 conv, concatenated with stage 4,
             1x1 conv + BN + LeakyReLU                                  -> (B, c4, H/16, W/4)
     readout over width: (T = W/4, B, c4 * H/16) -> linear -> BiSRU x 2 -> 2 linear heads
+            (each one layer, or with `head_rank` r two: 2H -> r -> classes, which costs
+            r (2H + classes) per frame instead of 2H classes; `sru_rank` does the same to the
+            SRU projections: at full rank the heads and the projections are about half the
+            multiply-adds of the served model)
     outputs: per-frame log-probabilities (T, B, 1 + vocabulary), blank = 0
 
 The SRU has two numerically equal forms: `mode="loop"` (training: an elementwise loop over
@@ -128,12 +132,13 @@ class SRULayer(nn.Module):
     no extra projection is needed when the input size differs from H)
     """
 
-    def __init__(self, cin: int, hidden: int):
+    def __init__(self, cin: int, hidden: int, rank: int = 0):
         super().__init__()
         self.hidden = hidden
-        self.proj = nn.Linear(cin, 3 * hidden)  # x~, f, r
+        self.proj = low_rank_linear(cin, 3 * hidden, rank)  # x~, f, r
+        last = self.proj[-1] if isinstance(self.proj, nn.Sequential) else self.proj
         with torch.no_grad():
-            self.proj.bias[hidden: 2 * hidden].fill_(1.0)  # start remembering
+            last.bias[hidden: 2 * hidden].fill_(1.0)  # start remembering
 
     def forward(self, x: Tensor, mode: str) -> Tensor:
         u = self.proj(x).float()  # (T, B, 3H), the recurrence in fp32 under autocast
@@ -148,14 +153,14 @@ class SRULayer(nn.Module):
 class BiSRU(nn.Module):
     """Stacked bidirectional SRU over (T, B, C); time reversal with torch.flip (exports right)."""
 
-    def __init__(self, cin: int, hidden: int, layers: int, dropout: float):
+    def __init__(self, cin: int, hidden: int, layers: int, dropout: float, rank: int = 0):
         super().__init__()
         self.fwd = nn.ModuleList()
         self.bwd = nn.ModuleList()
         for i in range(layers):
             size = cin if i == 0 else 2 * hidden
-            self.fwd.append(SRULayer(size, hidden))
-            self.bwd.append(SRULayer(size, hidden))
+            self.fwd.append(SRULayer(size, hidden, rank))
+            self.bwd.append(SRULayer(size, hidden, rank))
         self.drop = nn.Dropout(dropout)
         self.mode = "loop"
 
@@ -171,14 +176,15 @@ class OmrModel(nn.Module):
 
     def __init__(self, height: int, channels: List[int], blocks: List[int], hidden: int,
                  sru_layers: int, dropout: float, fuse_channels: int,
-                 vocab_sizes: Dict[str, int]):
+                 vocab_sizes: Dict[str, int], head_rank: int = 0, sru_rank: int = 0):
         super().__init__()
         c1, c2, c3, c4 = channels
         b1, b2, b3, b4 = blocks
         self.args = dict(height=height, channels=list(channels), blocks=list(blocks),
                          hidden=hidden,
                          sru_layers=sru_layers, dropout=dropout, fuse_channels=fuse_channels,
-                         vocab_sizes=dict(vocab_sizes))
+                         vocab_sizes=dict(vocab_sizes), head_rank=head_rank,
+                         sru_rank=sru_rank)
         self.stem = nn.Sequential(ConvBnAct(1, c1), nn.MaxPool2d(2, 2))
         self.s1 = Stage(c1, c1, (2, 2), b1)
         self.s2 = Stage(c1, c2, (2, 1), b2)
@@ -189,8 +195,9 @@ class OmrModel(nn.Module):
         self.fuse = ConvBnAct(c4 + 2 * fuse_channels, c4, 1)
         self.rows = height // 16
         self.readout = nn.Linear(c4 * self.rows, 2 * hidden)
-        self.rnn = BiSRU(2 * hidden, hidden, sru_layers, dropout)
-        self.heads = nn.ModuleDict({k: nn.Linear(2 * hidden, n + 1) for k, n in vocab_sizes.items()})
+        self.rnn = BiSRU(2 * hidden, hidden, sru_layers, dropout, sru_rank)
+        self.heads = nn.ModuleDict({k: low_rank_linear(2 * hidden, n + 1, head_rank)
+                                    for k, n in vocab_sizes.items()})
 
     def set_sru_mode(self, mode: str) -> None:
         if mode not in ("loop", "parallel"):
@@ -209,6 +216,50 @@ class OmrModel(nn.Module):
         """Raw per-frame scores (T, B, 1 + V) per head; log_softmax them in fp32."""
         x = self.rnn(self.features(image))  # (T, B, 2H)
         return {k: head(x) for k, head in self.heads.items()}
+
+
+def low_rank_linear(cin: int, cout: int, rank: int) -> nn.Module:
+    """A linear layer (rank 0), or two through `rank` units (no bias between): r (cin + cout)
+    multiply-adds per row instead of cin cout."""
+    if rank <= 0:
+        return nn.Linear(cin, cout)
+    if rank * (cin + cout) >= cin * cout:
+        raise ValueError(f"Invalid rank {rank} for a {cin} x {cout} layer: two layers through it "
+                         "would cost as much as one")
+    return nn.Sequential(nn.Linear(cin, rank, bias=False), nn.Linear(rank, cout))
+
+
+def factorize(state: Dict[str, Tensor], module: str, rank: int) -> Dict[str, Tensor]:
+    """`state` with the full linear layer at `module` (W: out x in, and its bias) split by
+    truncated SVD into `<module>.0.weight` = S_r V_r^T and `<module>.1.weight` = U_r (the
+    rank-`rank` product closest to W) and `<module>.1.bias`, as `low_rank_linear` names them."""
+    out = {k: v for k, v in state.items() if k not in (f"{module}.weight", f"{module}.bias")}
+    u, s, vh = torch.linalg.svd(state[f"{module}.weight"].float(), full_matrices=False)
+    out[f"{module}.0.weight"] = (s[:rank, None] * vh[:rank]).contiguous()
+    out[f"{module}.1.weight"] = u[:, :rank].contiguous()
+    out[f"{module}.1.bias"] = state[f"{module}.bias"]
+    return out
+
+
+def warm_state(state: Dict[str, Tensor], old: Dict, new: Dict) -> Dict[str, Tensor]:
+    """`state`, of a model built with the args `old`, for a model built with `new`: the layers
+    full-rank there and low-rank here (`head_rank`, `sru_rank` from 0) are factorized; the same
+    architecture otherwise."""
+    out = dict(state)
+    for key in ("head_rank", "sru_rank"):
+        was, now = old.get(key, 0), new.get(key, 0)
+        if was == now:
+            continue
+        if was:
+            raise ValueError(f"Cannot warm-start {key} {now} from {key} {was}: only full-rank "
+                             "layers are factorized")
+        if key == "head_rank":
+            modules = [f"heads.{k}" for k in old["vocab_sizes"]]
+        else:
+            modules = [f"rnn.{d}.{i}.proj" for d in ("fwd", "bwd") for i in range(old["sru_layers"])]
+        for module in modules:
+            out = factorize(out, module, now)
+    return out
 
 
 def frames_for_width(width: int) -> int:

@@ -55,7 +55,8 @@ export function servedModels(config: Config): string[] {
 
 /**
  * Loads `names` through `registry` one after another and reports each outcome; never rejects.
- * A failed load is not cached by the registry, so the first request for that model tries again.
+ * A search sheet encoder brings the recognizer its manifest entry pins (`preprocess.sheetModel`),
+ * loaded after the named ones unless named. A failed load is not cached by the registry, so the first request for that model tries again.
  *
  * One at a time because a load is CPU work on the same thread as the requests: loading all at
  * once would delay the first model (the one most requests wait for) without finishing sooner.
@@ -80,13 +81,18 @@ export async function preloadModels(
   options: PreloadOptions = {},
 ): Promise<PreloadOutcome[]> {
   const outcomes: PreloadOutcome[] = [];
-  for (const name of names) {
+  const queue = [...names];
+  for (let i = 0; i < queue.length; i++) {
+    const name = queue[i]!;
     if (options.signal?.aborted) break;
     const t0 = performance.now();
     let outcome: PreloadOutcome;
     try {
       await registry.session(name);
       outcome = { name, ok: true, ms: Math.round(performance.now() - t0) };
+      // A sheet encoder reads its queries with the recognizer it was trained on: that one too.
+      const pinned = (await registry.model(name)).preprocess?.sheetModel as { name?: unknown };
+      if (typeof pinned?.name === "string" && !queue.includes(pinned.name)) queue.push(pinned.name);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       outcome = { name, ok: false, ms: Math.round(performance.now() - t0), error: message };

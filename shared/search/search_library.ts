@@ -6,7 +6,7 @@ import type { Services } from "../services.ts";
 import { embedRolls } from "./embed_rolls.ts";
 import { queryRoll } from "./query_roll.ts";
 import { type ScoreMatch, searchExcerpts, type SearchFilters } from "./search_excerpts.ts";
-import { loadSearchModel, type SearchModality } from "./search_model.ts";
+import { loadSearchModel, queryRecognizer, type SearchModality } from "./search_model.ts";
 import type { NotesInput, SearchQuery } from "./search_query.ts";
 
 /** Options of {@linkcode searchLibrary}. */
@@ -62,7 +62,7 @@ export async function searchLibrary(
   const library = await models.model(config.search.models.notes);
   const t0 = performance.now();
   const roll = await queryRoll(models, query, model.spec, {
-    recognize: config.recognize,
+    recognize: await queryRecognizer(models, model, config.recognize),
     signal: options.signal,
   });
   const t1 = performance.now();

@@ -27,6 +27,12 @@ export interface SearchModel {
   readonly input: string;
   /** The name of its output. */
   readonly output: string;
+  /**
+   * For the sheet encoder: the recognizer its training sheets were read with (`preprocess.
+   * sheetModel`), which must read its queries too: another recognizer's mistakes would be new to
+   * it. `sha256` is absent only where the entry does not pin one.
+   */
+  readonly recognizer?: { readonly name: string; readonly sha256?: string };
 }
 
 /**
@@ -79,7 +85,20 @@ export function searchModel(entry: ModelEntry, modality: SearchModality): Search
   if (output === undefined || output.shape.length !== 2 || output.shape[1] !== EMBEDDING_DIM) {
     fail(`expected an output of shape [batch, ${EMBEDDING_DIM}]`);
   }
-  return { entry, modality, spec, input: input!.name, output: output!.name };
+  const base = { entry, modality, spec, input: input!.name, output: output!.name };
+  if (modality !== "sheet") return base;
+  const pinned = preprocess.sheetModel as { name?: unknown; sha256?: unknown } | undefined;
+  if (typeof pinned?.name !== "string" || pinned.name === "") {
+    fail("preprocess.sheetModel.name must name the recognizer its sheets were read with");
+  }
+  if (pinned!.sha256 !== undefined && typeof pinned!.sha256 !== "string") {
+    fail("preprocess.sheetModel.sha256 must be a string");
+  }
+  const recognizer = {
+    name: pinned!.name as string,
+    ...(pinned!.sha256 === undefined ? {} : { sha256: pinned!.sha256 as string }),
+  };
+  return { ...base, recognizer };
 }
 
 /**
@@ -98,4 +117,31 @@ export async function loadSearchModel(
   modality: SearchModality,
 ): Promise<SearchModel> {
   return searchModel(await models.model(name), modality);
+}
+
+/**
+ * The recognizer options a query of `model`'s modality is read with: for the sheet encoder the
+ * recognizer it was trained on (its `recognizer`), checked against the manifest; else `served`.
+ *
+ * @example
+ * ```ts ignore
+ * const recognize = await queryRecognizer(models, sheet, config.recognize);
+ * ```
+ * @throws {TypeError} when the manifest's recognizer of that name is not the one the encoder pins.
+ */
+export async function queryRecognizer(
+  models: ModelRegistry,
+  model: SearchModel,
+  served: { readonly model: string; readonly maxPixels: number },
+): Promise<{ readonly model: string; readonly maxPixels: number }> {
+  if (model.recognizer === undefined) return served;
+  const { name, sha256 } = model.recognizer;
+  const entry = await models.model(name);
+  if (sha256 !== undefined && entry.sha256 !== sha256) {
+    throw new TypeError(
+      `Invalid search model "${model.entry.name}": its sheets were read by "${name}" ` +
+        `${sha256.slice(0, 12)}, the manifest's "${name}" is ${entry.sha256.slice(0, 12)}`,
+    );
+  }
+  return { model: name, maxPixels: served.maxPixels };
 }

@@ -32,7 +32,7 @@ Deno.test("POST /v1/recognize answers tokens, confidences, timing and model for 
     const response = await app.request(path, init);
     assert.equal(response.status, 200);
     const result = await response.json();
-    assert.equal(result.model.name, "omr-int8");
+    assert.equal(result.model.name, "omr-lowrank-int8");
     assert.match(result.model.sha256, /^[0-9a-f]{64}$/);
     for (const head of ["semantic", "agnostic"]) {
       const { tokens, confidence, sequenceConfidence } = result[head];

@@ -122,7 +122,7 @@ Deno.test("the trained model recognizes held-out staves end to end through a lis
         const response = await post(staff.png);
         const result = await response.json();
         assert.equal(response.status, 200, JSON.stringify(result));
-        assert.equal(result.model.name, "omr-int8");
+        assert.equal(result.model.name, "omr-lowrank-int8");
         const distance = editDistance(result.semantic.tokens, staff.semantic);
         edits += distance;
         symbols += staff.semantic.length;

@@ -7,7 +7,11 @@ import { openTestServices } from "../support/services.ts";
 
 /** The untrained OMR fixture: real structure and vocabularies, meaningless answers. */
 const FIXTURE = new URL("../fixtures/omr/", import.meta.url).pathname;
-const OPTIONS: RecognizePageOptions = { model: "omr-int8", decoder: "greedy", beamWidth: 4 };
+const OPTIONS: RecognizePageOptions = {
+  model: "omr-lowrank-int8",
+  decoder: "greedy",
+  beamWidth: 4,
+};
 
 /** Top lines of the three staves drawn by {@linkcode drawnPage}; lines are 10 pixels apart. */
 const STAFF_TOPS = [80, 230, 350];
@@ -48,7 +52,7 @@ Deno.test("recognizePage() on the untrained OMR fixture", async (t) => {
         assert.ok(Math.abs(staff.band.spacing - 10) <= 0.5);
         assert.ok(staff.band.top < staff.band.lineTop && staff.band.bottom > staff.band.lineBottom);
         if (i > 0) assert.ok(page.staves[i - 1]!.band.bottom < staff.band.top);
-        assert.equal(staff.model.name, "omr-int8");
+        assert.equal(staff.model.name, "omr-lowrank-int8");
         assert.ok(staff.semantic !== undefined && staff.agnostic !== undefined);
         // The crop was framed: prepareStaff found the staff's lines in it.
         assert.equal(staff.staff.located, true);

@@ -11,17 +11,18 @@ from models.train import ctc
 from models.train.augment import camera
 from models.train.omr_config import make_config, parse_set
 from models.train.omr_data import read_tokens
-from models.train.omr_model import (CHUNK, CHUNK_STEPS, OmrModel, frames_for_width, sru_scan_loop,
-                                    sru_scan_parallel)
+from models.train.omr_model import (CHUNK, CHUNK_STEPS, OmrModel, warm_state,
+                                    frames_for_width, sru_scan_loop, sru_scan_parallel)
 from models.train.omr import ctc_losses
 from models.train.quantize_omr import _fake_quant_input, onnx_weights, quantize_dynamic, simulate_int8
 
 
-def small_model() -> OmrModel:
+def small_model(head_rank: int = 0, sru_rank: int = 0) -> OmrModel:
     torch.manual_seed(0)
     return OmrModel(height=64, channels=[8, 16, 16, 32], blocks=[1, 1, 1, 1], hidden=16,
                     sru_layers=2, dropout=0.0, fuse_channels=8,
-                    vocab_sizes={"semantic": 11, "agnostic": 7}).eval()
+                    vocab_sizes={"semantic": 11, "agnostic": 7}, head_rank=head_rank,
+                    sru_rank=sru_rank).eval()
 
 
 class SruTest(unittest.TestCase):
@@ -78,6 +79,47 @@ class ModelTest(unittest.TestCase):
             self.assertEqual(tuple(out["semantic"].shape), (frames_for_width(width), 1, 12))
             self.assertEqual(tuple(out["agnostic"].shape), (frames_for_width(width), 1, 8))
 
+    def test_low_rank_layers_have_the_same_outputs_and_fewer_weights(self):
+        full, low = small_model(), small_model(head_rank=4, sru_rank=8)
+        self.assertEqual((low.args["head_rank"], low.args["sru_rank"]), (4, 8))
+        x = torch.rand(1, 1, 64, 99)
+        out = low(x)
+        for head, n in (("semantic", 12), ("agnostic", 8)):
+            self.assertEqual(tuple(out[head].shape), (frames_for_width(99), 1, n))
+            self.assertEqual(low.heads[head][0].weight.shape, (4, 32))
+            self.assertIsNone(low.heads[head][0].bias)
+        proj = low.rnn.fwd[1].proj
+        self.assertEqual((proj[0].weight.shape, proj[1].weight.shape), ((8, 32), (48, 8)))
+        self.assertTrue(torch.equal(proj[1].bias[16:32], torch.ones(16)))  # forget gates start open
+        self.assertLess(sum(p.numel() for p in low.parameters()),
+                        sum(p.numel() for p in full.parameters()))
+        with self.assertRaisesRegex(ValueError, "Invalid rank 8 for a 32 x 8 layer"):
+            small_model(head_rank=8)  # 8 x (32 + 8) >= 32 x 8: no saving
+
+    def test_warm_state_factorizes_into_the_closest_low_rank_products(self):
+        full = small_model()
+        low = small_model(head_rank=4, sru_rank=8)
+        low.load_state_dict(warm_state(full.state_dict(), full.args, low.args))  # strict
+        pairs = [(full.heads[h], low.heads[h], 4) for h in ("semantic", "agnostic")]
+        pairs += [(getattr(full.rnn, d)[i].proj, getattr(low.rnn, d)[i].proj, 8)
+                  for d in ("fwd", "bwd") for i in range(2)]
+        for whole, parts, rank in pairs:
+            w = whole.weight.detach()
+            product = parts[1].weight.detach() @ parts[0].weight.detach()
+            # Eckart-Young: the best rank-r product misses by the norm of the other singular values.
+            rest = float(torch.linalg.svdvals(w)[rank:].norm())
+            self.assertAlmostEqual(float(torch.linalg.norm(w - product)), rest, 4)
+            self.assertTrue(torch.equal(parts[1].bias, whole.bias))
+        with torch.no_grad():
+            x = torch.rand(1, 1, 64, 80)
+            self.assertTrue(torch.equal(low.features(x), full.features(x)))  # the CNN is untouched
+        heads_only = small_model(head_rank=4)
+        state = warm_state(heads_only.state_dict(), heads_only.args, low.args)  # adds sru_rank
+        self.assertTrue(torch.equal(state["heads.semantic.0.weight"],
+                                    heads_only.heads["semantic"][0].weight))
+        with self.assertRaisesRegex(ValueError, "Cannot warm-start head_rank 2 from head_rank 4"):
+            warm_state(low.state_dict(), low.args, {**low.args, "head_rank": 2})
+
     def test_ctc_loss_finite_and_backward(self):
         model = small_model().train()
         cfg = make_config({})
@@ -119,6 +161,19 @@ class PruneTest(unittest.TestCase):
             self.assertEqual(part[head].shape[-1], len(rows))
             self.assertTrue(torch.equal(part[head], full[head][..., rows]))
         self.assertEqual(model.heads["semantic"].out_features, 12)  # the original is untouched
+
+    def test_pruned_low_rank_heads_keep_their_first_layer(self):
+        from models.train.export_omr import prune_heads
+        model = small_model(head_rank=4)
+        keep = {"semantic": [0, 3, 4, 10], "agnostic": [0, 7]}
+        pruned = prune_heads(model, keep)
+        x = torch.rand(1, 1, 64, 120)
+        with torch.no_grad():
+            full, part = model(x), pruned(x)
+        for head, rows in keep.items():
+            self.assertTrue(torch.equal(part[head], full[head][..., rows]))
+            self.assertTrue(torch.equal(pruned.heads[head][0].weight, model.heads[head][0].weight))
+        self.assertEqual(model.heads["semantic"][1].out_features, 12)
 
 
 class CtcTest(unittest.TestCase):

@@ -1,8 +1,9 @@
 /**
- * The exported OMR model (fp32 and dynamic int8) matches PyTorch on both onnxruntime backends.
+ * The exported OMR models (fp32 and dynamic int8) match PyTorch on both onnxruntime backends.
  *
- * Uses the committed `omr` / `omr-int8` entries of `models/manifest.json` with their
- * `parity.json` when present; otherwise exports an untrained, seeded model of the CPU config
+ * Uses every committed OMR model with an int8 variant in `models/manifest.json` (`omr` and
+ * `omr-int8`, `omr-lowrank` and `omr-lowrank-int8`), each with the `parity.json` beside its
+ * file; when there is none, exports an untrained, seeded model of the CPU config
  * with Python (`models.train.export_omr --random`) into a temporary folder, so the test always
  * checks the real architecture (dynamic width, parallel SRU, int8 rewrite) and is never vacuous.
  *
@@ -48,17 +49,22 @@ interface Subject {
   trained: boolean;
 }
 
-async function committed(): Promise<Subject | null> {
+/** Every committed OMR model with an int8 variant, each with the parity.json beside its file. */
+async function committed(): Promise<Subject[]> {
   const manifest = parseManifest(
     JSON.parse(await Deno.readTextFile(`${ROOT}models/manifest.json`)),
   );
-  const fp32 = manifest.models.find((m) => m.name === "omr");
-  const int8 = manifest.models.find((m) => m.name === "omr-int8");
-  if (!fp32 || !int8) return null;
   const dir = `${ROOT}models/`;
-  const parityFile = `${dir}${fp32.file.replace(/[^/]+$/, "")}parity.json`;
-  const parity = JSON.parse(await Deno.readTextFile(parityFile));
-  return { fp32, int8, dir, parity, trained: true };
+  const subjects: Subject[] = [];
+  for (const fp32 of manifest.models) {
+    if (fp32.task !== "omr" || fp32.variantOf !== undefined) continue;
+    const int8 = manifest.models.find((m) => m.name === `${fp32.name}-int8`);
+    if (!int8) continue;
+    const parityFile = `${dir}${fp32.file.replace(/[^/]+$/, "")}parity.json`;
+    const parity = JSON.parse(await Deno.readTextFile(parityFile));
+    subjects.push({ fp32, int8, dir, parity, trained: true });
+  }
+  return subjects;
 }
 
 async function exported(): Promise<Subject> {
@@ -128,60 +134,61 @@ function compare(out: Float32Array, classes: number, ref: Parity["cases"][0]["he
 
 const pythonReady = await new Deno.Command(PYTHON, { args: ["-c", "import torch, onnx"] })
   .output().then((r) => r.success, () => false);
-const subject = await committed() ?? (pythonReady ? await exported() : null);
+const found = await committed();
+const subjects = found.length > 0 ? found : pythonReady ? [await exported()] : [];
 
-for (const backend of ["node", "web"] as OnnxBackend[]) {
-  for (const variant of ["fp32", "int8"] as const) {
-    Deno.test({
-      name: `omr ${variant} ONNX on ${backend} matches PyTorch at 3 widths`,
-      ignore: subject === null,
-      async fn() {
-        const s = subject!;
-        const entry = s[variant];
-        const bytes = await Deno.readFile(`${s.dir}${entry.file}`);
-        const session = await createSession(bytes, {
-          backend,
-          inputs: entry.inputs,
-          outputs: entry.outputs,
-          label: entry.name,
-        });
-        const lines: string[] = [];
-        try {
-          for (const c of s.parity.cases) {
-            const out = await session.run({ image: image(s.parity, c.width) });
-            for (const spec of entry.outputs) {
-              const tensor = out[spec.name]!;
-              const classes = spec.shape[2] as number;
-              assert.deepEqual(tensor.dims, [c.frames, 1, classes]);
-              const r = compare(tensor.data as Float32Array, classes, c.heads[spec.name]!);
-              lines.push(
-                `${spec.name} w=${c.width}: fp32 log-prob diff ${r.fp32Diff.toExponential(2)}, ` +
-                  `prob diff ${r.fp32ProbDiff.toExponential(2)}, int8-sim prob diff ` +
-                  `${r.simProbDiff.toExponential(2)}, argmax ${r.agreement.toFixed(3)}`,
-              );
-              if (variant === "fp32") {
-                assert.ok(r.fp32Diff < FP32_TOLERANCE, lines.at(-1));
-                assert.equal(r.agreement, 1, lines.at(-1));
-              } else {
-                assert.ok(r.fp32ProbDiff < INT8_TOLERANCE, lines.at(-1));
-                assert.ok(r.simProbDiff < INT8_SIM_TOLERANCE, lines.at(-1));
-                if (s.trained) assert.ok(r.agreement >= INT8_ARGMAX_AGREEMENT, lines.at(-1));
+for (const s of subjects) {
+  for (const backend of ["node", "web"] as OnnxBackend[]) {
+    for (const variant of ["fp32", "int8"] as const) {
+      Deno.test({
+        name: `${s.fp32.name} ${variant} ONNX on ${backend} matches PyTorch at 3 widths`,
+        async fn() {
+          const entry = s[variant];
+          const bytes = await Deno.readFile(`${s.dir}${entry.file}`);
+          const session = await createSession(bytes, {
+            backend,
+            inputs: entry.inputs,
+            outputs: entry.outputs,
+            label: entry.name,
+          });
+          const lines: string[] = [];
+          try {
+            for (const c of s.parity.cases) {
+              const out = await session.run({ image: image(s.parity, c.width) });
+              for (const spec of entry.outputs) {
+                const tensor = out[spec.name]!;
+                const classes = spec.shape[2] as number;
+                assert.deepEqual(tensor.dims, [c.frames, 1, classes]);
+                const r = compare(tensor.data as Float32Array, classes, c.heads[spec.name]!);
+                lines.push(
+                  `${spec.name} w=${c.width}: fp32 log-prob diff ${r.fp32Diff.toExponential(2)}, ` +
+                    `prob diff ${r.fp32ProbDiff.toExponential(2)}, int8-sim prob diff ` +
+                    `${r.simProbDiff.toExponential(2)}, argmax ${r.agreement.toFixed(3)}`,
+                );
+                if (variant === "fp32") {
+                  assert.ok(r.fp32Diff < FP32_TOLERANCE, lines.at(-1));
+                  assert.equal(r.agreement, 1, lines.at(-1));
+                } else {
+                  assert.ok(r.fp32ProbDiff < INT8_TOLERANCE, lines.at(-1));
+                  assert.ok(r.simProbDiff < INT8_SIM_TOLERANCE, lines.at(-1));
+                  if (s.trained) assert.ok(r.agreement >= INT8_ARGMAX_AGREEMENT, lines.at(-1));
+                }
               }
             }
+          } finally {
+            await session.release();
           }
-        } finally {
-          await session.release();
-        }
-        console.log(`${entry.name} on ${backend} (${s.trained ? "committed" : "untrained"}):`);
-        for (const line of lines) console.log(`  ${line}`);
-      },
-    });
+          console.log(`${entry.name} on ${backend} (${s.trained ? "committed" : "untrained"}):`);
+          for (const line of lines) console.log(`  ${line}`);
+        },
+      });
+    }
   }
 }
 
 Deno.test({
   name: "omr parity needs the committed model or Python with torch and onnx",
-  ignore: subject !== null,
+  ignore: subjects.length > 0,
   fn() {
     throw new Error(`No omr entry in models/manifest.json and ${PYTHON} lacks torch or onnx`);
   },

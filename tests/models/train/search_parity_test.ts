@@ -16,6 +16,7 @@ import { createSession } from "../../../shared/models/onnx_runtime.ts";
 import { queryRoll } from "../../../shared/search/query_roll.ts";
 import type { RollSpec } from "../../../shared/search/roll.ts";
 import { tokensQuery } from "../../../shared/search/search_query.ts";
+import { queryRecognizer, searchModel } from "../../../shared/search/search_model.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const FP32_TOLERANCE = 1e-4; // embeddings are unit vectors; PyTorch wrote them rounded to 1e-6
@@ -108,7 +109,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "the service draws a staff image's sheet roll (via the recognizer) as the training data did",
+    "the service draws a staff image's sheet roll with the recognizer the sheet encoder pins, as the training data did",
   ignore: fixture === null,
   async fn() {
     const sheet = entry("search-sheet")!;
@@ -117,7 +118,12 @@ Deno.test({
     const trainedWith = (sheet.preprocess as { sheetModel?: { sha256?: string } }).sheetModel;
     const models = createModelRegistry(config);
     try {
-      const omr = await models.model(config.recognize.model);
+      const recognize = await queryRecognizer(
+        models,
+        searchModel(sheet, "sheet"),
+        config.recognize,
+      );
+      const omr = await models.model(recognize.model);
       assert.equal(
         omr.sha256,
         trainedWith?.sha256,
@@ -126,7 +132,7 @@ Deno.test({
       for (const [i, excerpt] of (fixture.excerpts as Excerpt[]).entries()) {
         const image = Uint8Array.from(atob(excerpt.png), (c) => c.charCodeAt(0));
         const roll = await queryRoll(models, { modality: "sheet", input: "png", image }, spec, {
-          recognize: config.recognize,
+          recognize,
         });
         assert.ok(maxDiff(roll, fixture.rolls.sheet[i]) < ROLL_TOLERANCE, excerpt.id);
       }

@@ -19,7 +19,7 @@ async function withRegistry(body: (registry: ModelRegistry) => Promise<void>) {
 
 Deno.test("servedModels() lists every default model once, the recognizer first", () => {
   assert.deepEqual(servedModels(loadConfig({})), [
-    "omr-int8",
+    "omr-lowrank-int8",
     "search-sheet",
     "search-notes",
     "search-audio",
@@ -37,7 +37,7 @@ Deno.test("servedModels() follows STAVE_FUNCTIONS and the configured model names
     ["omr", "n8"],
   );
   assert.deepEqual(config({ STAVE_FUNCTIONS: "recognize,search", STAVE_GENERATE_MODEL: "x" }), [
-    "omr-int8",
+    "omr-lowrank-int8",
     "search-sheet",
     "search-notes",
     "search-audio",
@@ -60,6 +60,21 @@ Deno.test("preloadModels() loads each model, reports failures and never rejects"
     assert.ok(!failed.ok && /Unknown model "nowhere"/.test(failed.error));
     assert.deepEqual(registry.loaded(), ["tiny", "tiny-int8"]);
     assert.equal(registry.loads, 3); // the unknown name started a load too, and it failed
+  });
+});
+
+Deno.test("preloadModels() also loads the recognizer a sheet encoder pins, once", async () => {
+  await withRegistry(async (registry) => {
+    // The fixture's sheet encoder pins "omr-lowrank-int8", which this fixture manifest lacks: the attempt
+    // is reported like any other load.
+    const outcomes = await preloadModels(registry, ["search-sheet", "tiny"]);
+    assert.deepEqual(outcomes.map((o) => [o.name, o.ok]), [
+      ["search-sheet", true],
+      ["tiny", true],
+      ["omr-lowrank-int8", false],
+    ]);
+    const again = await preloadModels(registry, ["omr-lowrank-int8", "search-sheet"]);
+    assert.deepEqual(again.map((o) => o.name), ["omr-lowrank-int8", "search-sheet"]);
   });
 });
 

@@ -10,7 +10,7 @@ import { sine, wavFile } from "../../support/wav.ts";
 
 const OMR_FIXTURE = new URL("../../fixtures/omr/", import.meta.url).pathname;
 const spec = { lowPitch: 48, pitches: 37, frames: 8 };
-const options = { recognize: { model: "omr-int8", maxPixels: 10_000_000 } };
+const options = { recognize: { model: "omr-lowrank-int8", maxPixels: 10_000_000 } };
 
 async function withModels(body: (models: ModelRegistry) => Promise<void>) {
   const models = new ModelRegistry({

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { type ModelEntry, ModelRegistry, parseManifest } from "../../../shared/models/mod.ts";
-import { loadSearchModel, searchModel } from "../../../shared/search/search_model.ts";
+import {
+  loadSearchModel,
+  queryRecognizer,
+  searchModel,
+} from "../../../shared/search/search_model.ts";
 import { LocalObjectStore } from "../../../shared/storage/mod.ts";
 import { FIXTURES, TINY_SEARCH_SPEC } from "../../fixtures/models/tiny_model.ts";
 
@@ -48,6 +52,60 @@ Deno.test("searchModel() refuses entries it cannot use, naming the model and wha
         error instanceof TypeError && error.message.startsWith('Invalid search model "search-') &&
         message.test(error.message),
     );
+  }
+});
+
+const SHEET = {
+  ...ENTRY,
+  name: "search-sheet",
+  preprocess: {
+    ...ENTRY.preprocess,
+    modality: "sheet",
+    sheetModel: { name: "omr-int8", version: "0.1.0", sha256: "ab".repeat(32) },
+  },
+} as const satisfies ModelEntry;
+
+Deno.test("searchModel() reads the recognizer a sheet encoder was trained on", () => {
+  assert.deepEqual(searchModel(SHEET, "sheet").recognizer, {
+    name: "omr-int8",
+    sha256: "ab".repeat(32),
+  });
+  const unpinned = { ...SHEET, preprocess: { ...SHEET.preprocess, sheetModel: { name: "omr" } } };
+  assert.deepEqual(searchModel(unpinned, "sheet").recognizer, { name: "omr" });
+  assert.equal(searchModel(ENTRY, "notes").recognizer, undefined);
+  for (const sheetModel of [undefined, {}, { name: "" }, { name: "omr", sha256: 7 }]) {
+    const entry = { ...SHEET, preprocess: { ...SHEET.preprocess, sheetModel } } as ModelEntry;
+    assert.throws(
+      () => searchModel(entry, "sheet"),
+      /Invalid search model "search-sheet": preprocess\.sheetModel/,
+    );
+  }
+});
+
+Deno.test("queryRecognizer() reads sheets with the pinned recognizer, and refuses another one", async () => {
+  const models = new ModelRegistry({
+    source: new LocalObjectStore(FIXTURES),
+    onnx: { backend: "web" },
+  });
+  const served = { model: "tiny", maxPixels: 1000 };
+  try {
+    const tiny8 = await models.model("tiny-int8");
+    const pin = (sha256: string) =>
+      searchModel({
+        ...SHEET,
+        preprocess: { ...SHEET.preprocess, sheetModel: { name: "tiny-int8", sha256 } },
+      }, "sheet");
+    assert.deepEqual(await queryRecognizer(models, pin(tiny8.sha256), served), {
+      model: "tiny-int8",
+      maxPixels: 1000,
+    });
+    assert.equal(await queryRecognizer(models, searchModel(ENTRY, "notes"), served), served);
+    await assert.rejects(
+      queryRecognizer(models, pin("0".repeat(64)), served),
+      /its sheets were read by "tiny-int8" 000000000000, the manifest's "tiny-int8" is/,
+    );
+  } finally {
+    await models.close();
   }
 });
 
