@@ -17,8 +17,9 @@ import { cliArg } from "./timing.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** Runs traced per process; the last, warm one is summarised. */
-export const PROFILE_RUNS = 8;
+/** Runs traced per process; the last is summarised, once V8 has optimised the WASM (see
+ * `WARMUP_RUNS` in recognize.ts). */
+export const PROFILE_RUNS = 30;
 
 /** One node's execution in a trace. */
 interface TraceEvent {

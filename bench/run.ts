@@ -22,11 +22,11 @@ import {
 import type { ModelRuntimeBench } from "./model_runtime.ts";
 import { classifySection, generateSection } from "./gen_sections.ts";
 import { profileSection } from "./recognize_profile.ts";
-import { INPUT_WIDTHS, type RecognizeBench } from "./recognize.ts";
+import { INPUT_WIDTHS, medianOfRounds, type RecognizeBench, WARMUP_RUNS } from "./recognize.ts";
 import type { SearchBench } from "./search.ts";
 import { cliArg } from "./timing.ts";
 import { withSection } from "../tests/reliability/report_section.ts";
-import { loadConfig } from "../shared/config.ts";
+import { loadConfig, type OnnxBackend } from "../shared/config.ts";
 import { createModelRegistry } from "../shared/models/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -128,6 +128,9 @@ async function firstRecognize(): Promise<FirstRequestTiming> {
   }
 }
 
+/** Rounds of the recognize configurations, taken in turn (see `medianOfRounds`). */
+const RECOGNIZE_ROUNDS = 3;
+
 /** The full-rank recognizer the served low-rank one replaced (still the search's recognizer). */
 const FULL_RANK = "omr-int8";
 
@@ -163,7 +166,8 @@ function recognizeSection(
 The served model is \`${served.int8}\` (fp32: \`${served.fp32}\`); \`${FULL_RANK}\`, the full-rank
 model it replaced, is measured in the same run as the baseline. Inference on the real PrIMuS
 example staff, preprocessed and stretched to each model input width (64 px high), p50 / p95 in ms
-over 20 runs; "whole path" is decode, preprocessing, inference and greedy CTC for the same staff as
+over 20 runs after ${WARMUP_RUNS} untimed ones, each the median of ${RECOGNIZE_ROUNDS} rounds (a fresh process per configuration and
+round, the configurations in turn); "whole path" is decode, preprocessing, inference and greedy CTC for the same staff as
 it is (input width ${web.recognize.inputWidth}).
 
 | configuration | load (ms) | first recognize (ms) | ${
@@ -344,15 +348,24 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   runtime: runtimeSection,
   recognize: async () => {
     const served = await servedRecognizer();
-    const rows: Record<string, RecognizeBench> = {
-      "ORT Node, 1 thread, int8": await recognizeBench("node", 1, served.int8),
-      "ORT Web, 1 thread, int8": await recognizeBench("web", 1, served.int8),
-      "ORT Web, 2 threads, int8": await recognizeBench("web", 2, served.int8),
-      "ORT Node, 1 thread, fp32": await recognizeBench("node", 1, served.fp32),
-      "ORT Web, 1 thread, fp32": await recognizeBench("web", 1, served.fp32),
-      [`ORT Node, 1 thread, int8, ${FULL_RANK}`]: await recognizeBench("node", 1, FULL_RANK),
-      [`ORT Web, 1 thread, int8, ${FULL_RANK}`]: await recognizeBench("web", 1, FULL_RANK),
-    };
+    const configurations: Array<[string, OnnxBackend, number, string]> = [
+      ["ORT Node, 1 thread, int8", "node", 1, served.int8],
+      ["ORT Web, 1 thread, int8", "web", 1, served.int8],
+      ["ORT Web, 2 threads, int8", "web", 2, served.int8],
+      ["ORT Node, 1 thread, fp32", "node", 1, served.fp32],
+      ["ORT Web, 1 thread, fp32", "web", 1, served.fp32],
+      [`ORT Node, 1 thread, int8, ${FULL_RANK}`, "node", 1, FULL_RANK],
+      [`ORT Web, 1 thread, int8, ${FULL_RANK}`, "web", 1, FULL_RANK],
+    ];
+    const rounds: RecognizeBench[][] = configurations.map(() => []);
+    for (let round = 0; round < RECOGNIZE_ROUNDS; round++) {
+      for (const [i, [, backend, threads, model]] of configurations.entries()) {
+        rounds[i]!.push(await recognizeBench(backend, threads, model));
+      }
+    }
+    const rows = Object.fromEntries(
+      configurations.map(([name], i) => [name, medianOfRounds(rounds[i]!)]),
+    );
     return recognizeSection(served, rows, await firstRecognize());
   },
   "recognize-profile": async () => profileSection((await servedRecognizer()).int8),

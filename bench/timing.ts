@@ -21,9 +21,13 @@ export function percentiles(times: number[]): Percentiles {
   return { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)) };
 }
 
-/** Milliseconds of `runs` calls of `body`, after two untimed warm-up calls. */
-export async function timeRuns(runs: number, body: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 2; i++) await body();
+/** Milliseconds of `runs` calls of `body`, after `warmup` untimed calls (two by default). */
+export async function timeRuns(
+  runs: number,
+  body: () => Promise<unknown>,
+  warmup = 2,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await body();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
