@@ -56,7 +56,8 @@ export function servedModels(config: Config): string[] {
 /**
  * Loads `names` through `registry` one after another and reports each outcome; never rejects.
  * A search sheet encoder brings the recognizer its manifest entry pins (`preprocess.sheetModel`),
- * loaded after the named ones unless named. A failed load is not cached by the registry, so the first request for that model tries again.
+ * loaded after the named ones unless named. A failed load is not cached by the registry, so the
+ * first request for that model tries again.
  *
  * One at a time because a load is CPU work on the same thread as the requests: loading all at
  * once would delay the first model (the one most requests wait for) without finishing sooner.
