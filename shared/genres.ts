@@ -113,7 +113,7 @@ export async function genreCatalogue(
         null,
       pieces: count(first("pieces")) ?? stats.map((s) => s.pieces).find((v) => v !== null) ?? null,
       generate: writes.includes(id),
-      guidance: writes.includes(id) ? guidanceOf(described(generator).get(id)) : null,
+      guidance: writes.includes(id) ? guidanceOf(descriptions[0]!.get(id)) : null,
       classify: scores.includes(id),
     };
   });

@@ -15,6 +15,7 @@ import {
   sampleToken,
 } from "../../shared/generate/mod.ts";
 import { createModelRegistry } from "../../shared/models/mod.ts";
+import { EVAL_LIMITS, EVAL_LINE } from "./generation.ts";
 import type { ModelRegistry } from "../../shared/models/model_registry.ts";
 import { melodyToSemantic } from "../../shared/music/melody_tokens.ts";
 import { renderMeiMidi } from "../../shared/music/render_midi.ts";
@@ -54,9 +55,7 @@ function parseArgs(args: string[]): Options {
   const o: Options = {
     perGenre: 500,
     audioPerGenre: 10,
-    measures: 16,
-    temperature: 1,
-    topP: 0.95,
+    ...EVAL_LINE,
     model: loadConfig().generate.model, // the generator the service serves
     classifier: "genre",
     rbm: `${ROOT}/.train/gen/rbm/rbm.json`,
@@ -209,13 +208,7 @@ if (import.meta.main) {
         topP: o.topP,
         guidance,
         seed,
-      }, {
-        model: o.model,
-        maxMeasures: 64,
-        maxTemperature: 2,
-        maxTokens: 8192,
-        timeoutMs: 60_000,
-      });
+      }, { model: o.model, ...EVAL_LIMITS });
       lines.push(line.tokens);
     }
     return lines;

@@ -17,6 +17,7 @@ import { createModelRegistry } from "../../shared/models/mod.ts";
 import type { ModelRegistry } from "../../shared/models/model_registry.ts";
 import { melodyToSemantic } from "../../shared/music/melody_tokens.ts";
 import { semanticToTimeline } from "../../shared/music/timeline.ts";
+import { EVAL_LIMITS, EVAL_LINE } from "./generation.ts";
 
 /** The weights tried, in order. */
 export const GUIDANCE_GRID = [0, 1, 2, 3, 4, 5, 6, 8] as const;
@@ -71,14 +72,11 @@ async function classifiedShare(
 ): Promise<number> {
   let right = 0;
   for (let seed = FIRST_SEED; seed < FIRST_SEED + lines; seed++) {
-    const line = await generateMelody(models, {
-      genre,
-      measures: 16,
-      temperature: 1,
-      topP: 0.95,
-      guidance,
-      seed,
-    }, { model, maxMeasures: 64, maxTemperature: 2, maxTokens: 8192, timeoutMs: 60_000 });
+    const line = await generateMelody(
+      models,
+      { genre, ...EVAL_LINE, guidance, seed },
+      { model, ...EVAL_LIMITS },
+    );
     const notes = semanticToTimeline(melodyToSemantic(line.tokens));
     const verdict = await classifyNotes(models, notes, { model: classifier, maxWindows: 4096 });
     if (verdict.best === genre) right++;
